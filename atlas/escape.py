@@ -1,0 +1,76 @@
+"""The one way data becomes HTML or inline script.
+
+Every value that reaches a popup, tooltip, label or legend goes through :func:`escape_html`.
+Leaflet inserts popup and tooltip strings as HTML, and folium places many of them inside
+JavaScript template literals, so escaping ``<`` and ``&`` alone is not enough: a backtick
+ends the literal and ``${...}`` runs code. We turn all of these into character references,
+which render as the same characters but mean nothing to either parser.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+_HTML_REPLACEMENTS = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    "`": "&#96;",
+    "$": "&#36;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "\\": "&#92;",
+}
+_HTML_TABLE = str.maketrans(_HTML_REPLACEMENTS)
+
+# Characters that must not appear raw in JSON embedded in a <script> element.
+_SCRIPT_TABLE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def is_missing(value: Any) -> bool:
+    """Return True for None, NaN, NaT and pandas' NA."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def escape_html(value: Any) -> str:
+    """Escape any value for use as text in HTML, including inside a JS template literal.
+
+    Parameters
+    ----------
+    value
+        Anything; missing values (None, NaN, NaT, NA) become the empty string.
+
+    Returns
+    -------
+    str
+        Text in which no character can start markup, end a string or template literal,
+        or open a ``${...}`` substitution.
+    """
+    if is_missing(value):
+        return ""
+    return str(value).translate(_HTML_TABLE)
+
+
+def script_json(value: Any) -> str:
+    """Serialise ``value`` as JSON that is safe to place inside an inline ``<script>``.
+
+    The result cannot close the script element or open an HTML comment, whatever the
+    strings in ``value`` contain.
+    """
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(
+        _SCRIPT_TABLE
+    )

@@ -1,0 +1,445 @@
+"""Building the folium map of a view.
+
+The map needs nothing from the internet: Leaflet comes from the app's own static files
+(:mod:`atlas.assets`) and the default basemap is drawn from our vector layers. Online tile
+layers are offered as alternatives and load nothing until a user picks one.
+
+Data reaches the page only through :func:`atlas.escape.escape_html` (inside popups, tooltips and
+labels) and :func:`atlas.escape.script_json` (the arrays our layers are drawn from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import xyzservices.providers as xyz
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from atlas import style
+from atlas.assets import localize
+from atlas.attribution import map_attribution
+from atlas.escape import escape_html, is_missing, script_json
+from atlas.filters import deployments_active_between, incidents_between
+from atlas.view import ViewState
+from loaders import AtlasLayers
+
+MALI_CENTRE = (17.4, -3.5)
+DEFAULT_ZOOM = 5
+MIN_ZOOM = 4
+MAX_ZOOM = 13
+LABEL_ZOOM = 7  # towns of rank 3 are labelled from this zoom on
+
+LAYER_TITLES = {
+    "regions": "Regions of Mali",
+    "rivers": "Rivers",
+    "towns": "Towns",
+    "deployments": "Deployments",
+    "incidents": "Incidents",
+}
+
+ONLINE_TILES = (
+    ("OpenStreetMap (online)", xyz.OpenStreetMap.Mapnik),
+    ("Light (online)", xyz.Esri.WorldGrayCanvas),
+    ("Satellite (online)", xyz.Esri.WorldImagery),
+)
+
+_CSS = """
+<style>
+.leaflet-container { background: %(background)s; font-family: system-ui, sans-serif; }
+.atlas-town-label { white-space: nowrap; font-size: 12px; font-weight: 600; color: #222;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
+.atlas-town-label.rank-1 { font-size: 14px; }
+.atlas-zoomed-out .atlas-town-label.rank-3 { display: none; }
+.atlas-deployment svg { display: block; filter: drop-shadow(0 0 1px rgba(0,0,0,.6)); }
+.atlas-legend { background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 4px;
+  font-size: 12px; line-height: 1.5; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 230px; }
+.atlas-legend h4 { margin: 2px 0 3px; font-size: 12px; }
+.atlas-legend .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 50%%;
+  margin-right: 5px; vertical-align: -1px; border: 1px solid #fff; }
+.atlas-legend svg { vertical-align: -4px; margin-right: 4px; }
+.atlas-popup table { border-collapse: collapse; font-size: 12px; }
+.atlas-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: 600;
+  vertical-align: top; white-space: nowrap; }
+.atlas-popup td { padding: 1px 0; }
+.atlas-popup h4 { margin: 0 0 4px; font-size: 13px; }
+</style>
+"""
+
+
+class _RowsLayer(MacroElement):  # type: ignore[misc]
+    """A layer drawn in the browser from one JSON array, in one loop.
+
+    One array and one loop instead of one folium object per row: folium renders each object
+    through its template (about 0.3 ms a point) and emits a separate script for it.
+    """
+
+    _draw_js = ""
+
+    def __init__(self, rows: list[list[Any]], class_name: str) -> None:
+        super().__init__()
+        self._name = "AtlasRows"
+        self.rows_json = script_json(rows)
+        self.class_name = class_name
+        self._template = Template(
+            "{% macro script(this, kwargs) %}\n(function(){\n"
+            "var group = {{ this._parent.get_name() }};\n"
+            "var rows = {{ this.rows_json }};\n"
+            "var cls = {{ this.class_name|tojson }};\n" + self._draw_js + "\n})();\n"
+            "{% endmacro %}"
+        )
+
+
+class _IncidentMarkers(_RowsLayer):
+    # row: [lat, lon, radius, colour, popup html, tooltip text]
+    _draw_js = """
+rows.forEach(function(r){
+  L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1, fillColor: r[3],
+      fillOpacity: 0.85, className: cls})
+    .bindPopup(r[4], {maxWidth: 380}).bindTooltip(r[5]).addTo(group);
+});"""
+
+
+class _DeploymentMarkers(_RowsLayer):
+    # row: [lat, lon, svg, popup html, tooltip text]
+    _draw_js = """
+rows.forEach(function(r){
+  var icon = L.divIcon({html: r[2], className: cls, iconSize: [20, 20], iconAnchor: [10, 10]});
+  L.marker([r[0], r[1]], {icon: icon, riseOnHover: true})
+    .bindPopup(r[3], {maxWidth: 380}).bindTooltip(r[4]).addTo(group);
+});"""
+
+
+class _TownMarkers(_RowsLayer):
+    # row: [lat, lon, rank, label html, popup html]
+    _draw_js = """
+var map = group._map || null;
+rows.forEach(function(r){
+  L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
+      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
+    .bindPopup(r[4]).addTo(group);
+  var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
+      iconAnchor: [-6, 8]});
+  L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
+});
+group.on('add', function(){ atlasTownLabels(group._map); });
+function atlasTownLabels(m){
+  if (!m) { return; }
+  var update = function(){
+    m.getContainer().classList.toggle('atlas-zoomed-out', m.getZoom() < %d);
+  };
+  m.on('zoomend', update); update();
+}
+setTimeout(function(){ atlasTownLabels(group._map); }, 0);""" % LABEL_ZOOM
+
+
+class _Legend(MacroElement):  # type: ignore[misc]
+    """A Leaflet control holding the legend; its HTML is built from escaped text only."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "AtlasLegend"
+        self.html_json = script_json(html)
+        self._template = Template(
+            "{% macro script(this, kwargs) %}\n(function(){\n"
+            "var legend = L.control({position: 'bottomright'});\n"
+            "legend.onAdd = function(){ var d = L.DomUtil.create('div', 'atlas-legend');\n"
+            "  d.innerHTML = {{ this.html_json }}; L.DomEvent.disableClickPropagation(d);"
+            " return d; };\n"
+            "legend.addTo({{ this._parent.get_name() }});\n})();\n{% endmacro %}"
+        )
+
+
+class _Attribution(MacroElement):  # type: ignore[misc]
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "AtlasAttribution"
+        self.text_json = script_json(escape_html(text))
+        self._template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "{{ this._parent.get_name() }}.attributionControl.setPrefix(false);\n"
+            "{{ this._parent.get_name() }}.attributionControl.addAttribution("
+            "{{ this.text_json }});\n{% endmacro %}"
+        )
+
+
+def popup_html(title: Any, fields: Iterable[tuple[str, Any]]) -> str:
+    """A popup: a title and a table of label/value rows, every value escaped, empty ones left out."""
+    rows = "".join(
+        f"<tr><th>{escape_html(label)}</th><td>{escape_html(value)}</td></tr>"
+        for label, value in fields
+        if not is_missing(value) and str(value) != ""
+    )
+    return f'<div class="atlas-popup"><h4>{escape_html(title)}</h4><table>{rows}</table></div>'
+
+
+def _day(value: Any) -> str:
+    return "" if is_missing(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if is_missing(value) else int(value)
+
+
+def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The array the incident layer is drawn from (one row per incident)."""
+    rows: list[list[Any]] = []
+    for rec in incidents.itertuples(index=False):
+        fatalities = _int_or_none(rec.fatalities)
+        actors = " vs ".join(a for a in (rec.actor1, rec.actor2) if a)
+        popup = popup_html(
+            f"{rec.sub_event_type}, {rec.location}",
+            [
+                ("Date", _day(rec.event_date)),
+                ("Event", f"{rec.event_type} / {rec.sub_event_type}"),
+                ("Actor 1", f"{rec.actor1} ({rec.actor1_family})"),
+                ("Actor 2", f"{rec.actor2} ({rec.actor2_family})" if rec.actor2 else None),
+                ("Fatalities", "unknown" if fatalities is None else fatalities),
+                ("Place", f"{rec.location}, {getattr(rec, 'admin1_name', '') or rec.country}"),
+                ("Description", rec.description),
+                ("Source", rec.source),
+                ("Dataset", rec.dataset),
+                ("ID", rec.id),
+            ],
+        )
+        tooltip = escape_html(f"{_day(rec.event_date)} · {rec.location} · {actors}")
+        rows.append(
+            [
+                round(rec.geometry.y, 5),
+                round(rec.geometry.x, 5),
+                round(style.incident_radius(fatalities), 1),
+                style.event_colour(rec.event_type),
+                popup,
+                tooltip,
+            ]
+        )
+    return rows
+
+
+def deployment_rows(deployments: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The array the deployment layer is drawn from (one row per base or camp)."""
+    rows: list[list[Any]] = []
+    for rec in deployments.itertuples(index=False):
+        symbol, colour = style.mission_symbol(rec.mission)
+        strength = _int_or_none(rec.strength)
+        popup = popup_html(
+            f"{rec.mission}: {rec.site}",
+            [
+                ("Location", rec.location),
+                ("Contributor", rec.contributor),
+                ("From", _day(rec.start_date)),
+                ("Until", _day(rec.end_date) or "open"),
+                ("Strength", rec.strength_note or strength),
+                ("Notes", rec.description),
+                ("Source", rec.source),
+                ("ID", rec.id),
+            ],
+        )
+        tooltip = escape_html(f"{rec.mission} · {rec.site}")
+        rows.append(
+            [
+                round(rec.geometry.y, 5),
+                round(rec.geometry.x, 5),
+                style.symbol_svg(symbol, colour),
+                popup,
+                tooltip,
+            ]
+        )
+    return rows
+
+
+def town_rows(towns: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The array the towns layer is drawn from: point, rank, label and popup."""
+    rows: list[list[Any]] = []
+    for rec in towns.sort_values("rank", ascending=False).itertuples(index=False):
+        population = _int_or_none(getattr(rec, "population", None))
+        popup = popup_html(
+            rec.name,
+            [
+                ("French", rec.name_fr if rec.name_fr != rec.name else None),
+                ("Population", f"{population:,}" if population else None),
+                ("Source", rec.source),
+            ],
+        )
+        rows.append(
+            [round(rec.geometry.y, 5), round(rec.geometry.x, 5), int(rec.rank),
+             escape_html(rec.name), popup]
+        )
+    return rows
+
+
+def legend_html(mode: str, incident_types: Sequence[str], missions: Sequence[str]) -> str:
+    """The legend for the layers shown; ``mode`` says how incidents are drawn.
+
+    An empty ``incident_types`` or ``missions`` leaves that section out.
+    """
+    parts: list[str] = []
+    if incident_types:
+        parts.append(f"<h4>Incidents ({escape_html(mode)})</h4>")
+        for event_type in incident_types:
+            colour = style.event_colour(event_type)
+            parts.append(
+                f'<div><span class="swatch" style="background:{colour}"></span>'
+                f"{escape_html(event_type)}</div>"
+            )
+        parts.append("<div><small>Size grows with fatalities</small></div>")
+    if missions:
+        parts.append("<h4>Deployments</h4>")
+        for mission in missions:
+            symbol, colour = style.mission_symbol(mission)
+            parts.append(f"<div>{style.symbol_svg(symbol, colour, 14)}{escape_html(mission)}</div>")
+    return "".join(parts)
+
+
+def _basemap(layers: AtlasLayers) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Offline vector basemap", overlay=False, show=True)
+    countries = layers.countries[["iso_a3", "name", "geometry"]]
+
+    def country_style(feature: dict[str, Any]) -> dict[str, Any]:
+        is_mali = feature["properties"]["iso_a3"] == "MLI"
+        return {
+            "fillColor": style.MALI_FILL if is_mali else style.NEIGHBOUR_FILL,
+            "fillOpacity": 1.0,
+            "color": style.BORDER_COLOUR,
+            "weight": 1.6 if is_mali else 0.8,
+        }
+
+    folium.GeoJson(
+        countries.to_json(drop_id=True),
+        name="Countries",
+        style_function=country_style,
+        interactive=False,
+        control=False,
+    ).add_to(group)
+    return group
+
+
+def _regions(layers: AtlasLayers) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=LAYER_TITLES["regions"])
+    regions = layers.regions[["iso_code", "name", "name_fr", "geometry"]].copy()
+    regions["label"] = [
+        escape_html(f"{name} ({code})") for name, code in zip(regions["name"], regions["iso_code"], strict=True)
+    ]
+    folium.GeoJson(
+        regions[["label", "iso_code", "geometry"]].to_json(drop_id=True),
+        name=LAYER_TITLES["regions"],
+        style_function=lambda _: {
+            "fill": True,
+            "fillOpacity": 0.0,
+            "color": style.REGION_OUTLINE,
+            "weight": 1.2,
+            "dashArray": "4 3",
+        },
+        highlight_function=lambda _: {"weight": 2.5, "fillOpacity": 0.08},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=False),
+        control=False,
+    ).add_to(group)
+    return group
+
+
+def _rivers(layers: AtlasLayers) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=LAYER_TITLES["rivers"])
+    rivers = layers.rivers[["name", "geometry"]].copy()
+    rivers["name"] = rivers["name"].map(escape_html)
+    folium.GeoJson(
+        rivers.to_json(drop_id=True),
+        style_function=lambda _: {"color": style.RIVER_COLOUR, "weight": 2.2, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        control=False,
+    ).add_to(group)
+    return group
+
+
+def _group_of(rows_layer: _RowsLayer, title: str) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=title)
+    group.add_child(rows_layer)
+    return group
+
+
+def view_layers(
+    layers: AtlasLayers, view: ViewState
+) -> tuple[date, date, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The date range of ``view`` and the incidents and deployments it selects."""
+    data_start = layers.incidents["event_date"].min().date()
+    data_end = layers.incidents["event_date"].max().date()
+    start, end = view.date_range(data_start, data_end)
+    return (
+        start,
+        end,
+        incidents_between(layers.incidents, start, end),
+        deployments_active_between(layers.deployments, start, end),
+    )
+
+
+def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> folium.Map:
+    """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
+
+    Parameters
+    ----------
+    layers
+        Every layer, validated (see :func:`loaders.load_layers`).
+    view
+        Date range and visible layers.
+    height
+        Height in pixels of the map element.
+    """
+    start, end, incidents, deployments = view_layers(layers, view)
+    fmap = folium.Map(
+        location=MALI_CENTRE,
+        zoom_start=DEFAULT_ZOOM,
+        tiles=None,
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+        control_scale=True,
+        height=height,
+    )
+    fmap.options["maxZoom"] = MAX_ZOOM  # without tiles folium omits it; clustering needs it
+    localize(fmap)
+    fmap.get_root().header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
+
+    _basemap(layers).add_to(fmap)
+    for title, provider in ONLINE_TILES:
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=title,
+            overlay=False,
+            show=False,
+            max_zoom=MAX_ZOOM,
+        ).add_to(fmap)
+
+    if view.shows("regions"):
+        _regions(layers).add_to(fmap)
+    if view.shows("rivers"):
+        _rivers(layers).add_to(fmap)
+    if view.shows("deployments"):
+        _group_of(
+            _DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
+            f"{LAYER_TITLES['deployments']} ({len(deployments)})",
+        ).add_to(fmap)
+    if view.shows("incidents"):
+        _group_of(
+            _IncidentMarkers(incident_rows(incidents), "atlas-incident"),
+            f"{LAYER_TITLES['incidents']} ({len(incidents)})",
+        ).add_to(fmap)
+    if view.shows("towns"):
+        _group_of(_TownMarkers(town_rows(layers.towns), "atlas-town-label"), LAYER_TITLES["towns"]).add_to(fmap)
+
+    present_types = [t for t in style.EVENT_TYPE_COLOURS if t in set(incidents["event_type"])]
+    present_missions = [m for m in style.MISSION_SYMBOLS if m in set(deployments["mission"])]
+    legend = legend_html(
+        "points",
+        present_types if view.shows("incidents") else [],
+        present_missions if view.shows("deployments") else [],
+    )
+    if legend:
+        fmap.add_child(_Legend(legend))
+    fmap.add_child(_Attribution(map_attribution()))
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
+    return fmap

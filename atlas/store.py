@@ -1,0 +1,47 @@
+"""Where the atlas gets its layers: a small interface, and the embedded store behind it.
+
+Pages and the CLI ask a :class:`Store`; they never open files themselves. The embedded store
+reads the validated files shipped in ``geodata/``; a shared database store can stand behind
+the same interface later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Protocol
+
+from atlas.paths import GEODATA_DIR
+from loaders import LAYER_FILES, AtlasLayers, load_layers
+
+
+class Store(Protocol):
+    """What a page or command needs from storage."""
+
+    def fingerprint(self) -> str:
+        """A value that changes whenever the layers would load differently (a cache key)."""
+        ...
+
+    def layers(self) -> AtlasLayers:
+        """Every layer, validated, in EPSG:4326."""
+        ...
+
+
+class EmbeddedStore:
+    """Layers read from the files shipped with the app (``geodata/``)."""
+
+    def __init__(self, geodata_dir: Path = GEODATA_DIR) -> None:
+        self.geodata_dir = geodata_dir
+
+    def fingerprint(self) -> str:
+        """Hash of each layer file's name, size and modification time."""
+        digest = hashlib.sha256()
+        for name in sorted(LAYER_FILES.values()):
+            path = self.geodata_dir / name
+            stat = path.stat() if path.exists() else None
+            digest.update(f"{name}:{stat.st_size if stat else -1}:{stat.st_mtime_ns if stat else -1};".encode())
+        return digest.hexdigest()[:16]
+
+    def layers(self) -> AtlasLayers:
+        """Load and validate every shipped layer."""
+        return load_layers(self.geodata_dir)

@@ -1,0 +1,75 @@
+"""Colours and symbols, shared by the interactive map and (later) the static exports."""
+
+from __future__ import annotations
+
+import math
+
+# Event types (ACLED's vocabulary) -> colour. Chosen to stay distinct for common colour
+# blindness and on both the pale vector basemap and satellite tiles.
+EVENT_TYPE_COLOURS: dict[str, str] = {
+    "Battles": "#d62728",
+    "Explosions/Remote violence": "#ff7f0e",
+    "Violence against civilians": "#9467bd",
+    "Strategic developments": "#2ca02c",
+    "Riots": "#8c564b",
+    "Protests": "#e377c2",
+}
+DEFAULT_EVENT_COLOUR = "#7f7f7f"
+
+# Mission -> (symbol, colour). Symbols are drawn as inline SVG, so no icon font is needed.
+MISSION_SYMBOLS: dict[str, tuple[str, str]] = {
+    "Operation Serval": ("square", "#1f3b73"),
+    "Operation Barkhane": ("square", "#3a6fd8"),
+    "MINUSMA": ("circle", "#1b9ad6"),
+    "EUTM Mali": ("diamond", "#f2b701"),
+    "Task Force Takuba": ("triangle", "#6b4c9a"),
+    "Malian Armed Forces": ("star", "#2e7d32"),
+}
+DEFAULT_MISSION_SYMBOL = ("circle", "#555555")
+
+BASEMAP_BACKGROUND = "#dfe8ee"
+MALI_FILL = "#f4ecd8"
+NEIGHBOUR_FILL = "#ebe7df"
+BORDER_COLOUR = "#8a8172"
+REGION_OUTLINE = "#6d5f4b"
+RIVER_COLOUR = "#4a90c2"
+TOWN_COLOUR = "#222222"
+
+
+def event_colour(event_type: str) -> str:
+    """Colour of an incident marker by its event type."""
+    return EVENT_TYPE_COLOURS.get(event_type, DEFAULT_EVENT_COLOUR)
+
+
+def incident_radius(fatalities: int | None) -> float:
+    """Marker radius in pixels: grows with the square root of fatalities, 4 to 22 px.
+
+    Unknown fatalities draw at the smallest size, like zero, so no figure is implied.
+    """
+    if fatalities is None or fatalities <= 0:
+        return 4.0
+    return min(4.0 + 2.2 * math.sqrt(fatalities), 22.0)
+
+
+def mission_symbol(mission: str) -> tuple[str, str]:
+    """(symbol, colour) of a deployment by its mission."""
+    return MISSION_SYMBOLS.get(mission, DEFAULT_MISSION_SYMBOL)
+
+
+_SHAPES = {
+    "square": '<rect x="3" y="3" width="14" height="14"/>',
+    "circle": '<circle cx="10" cy="10" r="7.5"/>',
+    "diamond": '<polygon points="10,1.5 18.5,10 10,18.5 1.5,10"/>',
+    "triangle": '<polygon points="10,2 18.5,17.5 1.5,17.5"/>',
+    "star": '<polygon points="10,1.5 12.4,7.4 18.6,7.6 13.7,11.6 15.4,17.8 10,14.2 4.6,17.8 '
+    '6.3,11.6 1.4,7.6 7.6,7.4"/>',
+}
+
+
+def symbol_svg(symbol: str, colour: str, size: int = 20) -> str:
+    """Inline SVG markup for a deployment symbol (our own constants only, never data)."""
+    shape = _SHAPES.get(symbol, _SHAPES["circle"])
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 20 20" fill="{colour}" stroke="#ffffff" stroke-width="1.6">{shape}</svg>'
+    )

@@ -1,0 +1,27 @@
+"""Tables of rows for display or download, with readable column names."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+INCIDENT_COLUMNS = {
+    "event_date": "Date",
+    "location": "Location",
+    "admin1_name": "Region",
+    "event_type": "Event type",
+    "sub_event_type": "Sub-type",
+    "actor1": "Actor 1",
+    "actor2": "Actor 2",
+    "fatalities": "Fatalities",
+    "description": "Description",
+    "source": "Source",
+    "id": "ID",
+}
+
+
+def incident_table(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Incidents as a plain table, newest first, without geometry."""
+    table = pd.DataFrame(incidents[list(INCIDENT_COLUMNS)]).rename(columns=INCIDENT_COLUMNS)
+    table["Date"] = table["Date"].dt.date
+    return table.sort_values(["Date", "ID"], ascending=[False, True], ignore_index=True)

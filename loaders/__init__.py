@@ -1,0 +1,64 @@
+"""Read, validate and bundle every layer of the atlas. Never imports Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from loaders.curated import load_deployments, load_incidents
+from loaders.errors import LayerError, Problem
+from loaders.reference import (
+    assign_regions,
+    load_countries,
+    load_regions,
+    load_rivers,
+    load_towns,
+)
+
+__all__ = ["AtlasLayers", "LayerError", "Problem", "load_layers", "LAYER_FILES"]
+
+LAYER_FILES: dict[str, str] = {
+    "countries": "countries.geojson",
+    "regions": "regions.geojson",
+    "towns": "towns.geojson",
+    "rivers": "rivers.geojson",
+    "deployments": "deployments.csv",
+    "incidents": "incidents.csv",
+}
+
+
+@dataclass(frozen=True)
+class AtlasLayers:
+    """Every layer the maps draw, validated, in EPSG:4326."""
+
+    countries: gpd.GeoDataFrame
+    regions: gpd.GeoDataFrame
+    towns: gpd.GeoDataFrame
+    rivers: gpd.GeoDataFrame
+    deployments: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+
+    def by_name(self) -> dict[str, gpd.GeoDataFrame]:
+        """The layers keyed by their names in :data:`LAYER_FILES`."""
+        return {name: getattr(self, name) for name in LAYER_FILES}
+
+
+def load_layers(geodata_dir: Path) -> AtlasLayers:
+    """Load and validate every layer from ``geodata_dir``.
+
+    Incidents and deployments get ``admin1`` (ISO 3166-2 region code) by spatial join with
+    the regions layer. Raises :class:`LayerError` naming the first file that is wrong.
+    """
+    regions = load_regions(geodata_dir / LAYER_FILES["regions"])
+    return AtlasLayers(
+        countries=load_countries(geodata_dir / LAYER_FILES["countries"]),
+        regions=regions,
+        towns=load_towns(geodata_dir / LAYER_FILES["towns"]),
+        rivers=load_rivers(geodata_dir / LAYER_FILES["rivers"]),
+        deployments=assign_regions(
+            load_deployments(geodata_dir / LAYER_FILES["deployments"]), regions
+        ),
+        incidents=assign_regions(load_incidents(geodata_dir / LAYER_FILES["incidents"]), regions),
+    )

@@ -1,0 +1,69 @@
+"""The controlled vocabularies of the curated layers (ACLED's event types, our families)."""
+
+from __future__ import annotations
+
+# ACLED's event types and the sub-event types that belong to each.
+SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": (
+        "Armed clash",
+        "Government regains territory",
+        "Non-state actor overtakes territory",
+    ),
+    "Explosions/Remote violence": (
+        "Suicide bomb",
+        "Remote explosive/landmine/IED",
+        "Shelling/artillery/missile attack",
+        "Air/drone strike",
+        "Grenade",
+        "Chemical weapon",
+    ),
+    "Violence against civilians": (
+        "Attack",
+        "Abduction/forced disappearance",
+        "Sexual violence",
+    ),
+    "Strategic developments": (
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    ),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Protests": (
+        "Peaceful protest",
+        "Protest with intervention",
+        "Excessive force against protesters",
+    ),
+}
+EVENT_TYPES: tuple[str, ...] = tuple(SUB_EVENT_TYPES)
+
+ACTOR_FAMILIES: tuple[str, ...] = (
+    "al-Qaeda network",
+    "Islamic State network",
+    "Azawad separatist movements",
+    "Pro-government militias",
+    "Communal militias",
+    "Malian state forces",
+    "French forces",
+    "UN peacekeepers",
+    "Other state forces",
+    "Civilians",
+    "Unidentified",
+)
+
+MISSIONS: tuple[str, ...] = (
+    "Operation Serval",
+    "Operation Barkhane",
+    "MINUSMA",
+    "EUTM Mali",
+    "Task Force Takuba",
+    "Malian Armed Forces",
+)
+
+# How exactly a date is known, as ACLED's time_precision (4 added for "the year only").
+DATE_PRECISION: dict[int, str] = {1: "day", 2: "week", 3: "month", 4: "year"}
+# How exactly a place is known, as ACLED's geo_precision.
+GEO_PRECISION: dict[int, str] = {1: "the town itself", 2: "near the town", 3: "the region only"}

@@ -1,0 +1,40 @@
+"""Home: the briefing-room screen: headline figures for the range and the map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.filters import headline
+from atlas.mapping import build_map, view_layers
+from ui.data import layers
+from ui.view import current_view
+from ui.widgets import show_map
+
+data = layers()
+view = current_view()
+start, end, incidents, deployments = view_layers(data, view)
+figures = headline(data.incidents, data.deployments, start, end)
+
+st.title("Mali Security Atlas")
+st.caption(f"{start:%d %B %Y} – {end:%d %B %Y}")
+
+incidents_col, deaths_col, bases_col, regions_col = st.columns(4)
+incidents_col.metric("Incidents", f"{figures.incidents:,}")
+deaths_col.metric(
+    "Fatalities",
+    f"{figures.fatalities:,}",
+    help=f"{figures.incidents_without_fatality_figure} incidents have no published figure.",
+)
+bases_col.metric("Active deployments", f"{figures.active_deployments:,}")
+regions_col.metric(
+    "Most affected region",
+    figures.top_regions[0][0] if figures.top_regions else "–",
+    help="Regions of Mali ranked by incident count in the range.",
+)
+if figures.top_regions:
+    st.caption(
+        "Most affected regions: "
+        + ", ".join(f"{name} ({count})" for name, count in figures.top_regions)
+    )
+
+show_map(build_map(data, view), key="home_map", height=660)

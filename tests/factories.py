@@ -1,0 +1,146 @@
+"""Small layers built in code, so each test states exactly the data it depends on."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+from shapely.geometry import LineString, Point, box
+
+from loaders import AtlasLayers
+from loaders.curated import load_deployments, load_incidents
+from loaders.reference import assign_regions
+
+INCIDENT_HEADER = (
+    "id,event_date,date_precision,location,country,latitude,longitude,geo_precision,event_type,"
+    "sub_event_type,actor1,actor1_family,actor2,actor2_family,fatalities,description,"
+    "source_publisher,source_title,source_date,source_url"
+).split(",")
+DEPLOYMENT_HEADER = (
+    "id,mission,contributor,site,location,latitude,longitude,geo_precision,start_date,"
+    "start_precision,end_date,end_precision,strength,strength_note,description,source_publisher,"
+    "source_title,source_date,source_url"
+).split(",")
+
+
+def incident_row(**changes: str) -> dict[str, str]:
+    """A valid incident row (the Radisson Blu attack), with ``changes`` applied."""
+    row = {
+        "id": "T-1",
+        "event_date": "2015-11-20",
+        "date_precision": "1",
+        "location": "Bamako",
+        "country": "MLI",
+        "latitude": "12.6392",
+        "longitude": "-8.0029",
+        "geo_precision": "1",
+        "event_type": "Violence against civilians",
+        "sub_event_type": "Attack",
+        "actor1": "Al Mourabitoun",
+        "actor1_family": "al-Qaeda network",
+        "actor2": "Civilians (International)",
+        "actor2_family": "Civilians",
+        "fatalities": "22",
+        "description": "Gunmen took hostages at a hotel.",
+        "source_publisher": "UN News",
+        "source_title": "Security Council condemns hotel attack in Bamako",
+        "source_date": "2015-11-20",
+        "source_url": "",
+    }
+    row.update(changes)
+    return row
+
+
+def deployment_row(**changes: str) -> dict[str, str]:
+    """A valid deployment row, with ``changes`` applied."""
+    row = {
+        "id": "D-1",
+        "mission": "MINUSMA",
+        "contributor": "Multinational",
+        "site": "Sector East headquarters",
+        "location": "Gao",
+        "latitude": "16.2666",
+        "longitude": "-0.0400",
+        "geo_precision": "2",
+        "start_date": "2013-07-01",
+        "start_precision": "3",
+        "end_date": "2023-12-31",
+        "end_precision": "1",
+        "strength": "",
+        "strength_note": "",
+        "description": "",
+        "source_publisher": "United Nations",
+        "source_title": "MINUSMA fact sheet",
+        "source_date": "2023",
+        "source_url": "",
+    }
+    row.update(changes)
+    return row
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    """Write rows as a UTF-8 CSV with the given header."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+
+
+def small_layers(tmp_path: Path, incidents: list[dict[str, str]] | None = None) -> AtlasLayers:
+    """A tiny but complete atlas: two regions, two countries, two towns, one river."""
+    regions = _frame(
+        [
+            {"iso_code": "ML-BKO", "name": "Bamako", "name_fr": "Bamako",
+             "geometry": box(-8.2, 12.4, -7.8, 12.8)},
+            {"iso_code": "ML-7", "name": "Gao", "name_fr": "Gao",
+             "geometry": box(-1.5, 14.5, 4.5, 19.0)},
+        ]
+    )
+    countries = _frame(
+        [
+            {"iso_a3": "MLI", "name": "Mali", "name_fr": "Mali", "geometry": box(-12, 10, 4.5, 25)},
+            {"iso_a3": "BFA", "name": "Burkina Faso", "name_fr": "Burkina Faso",
+             "geometry": box(-5.5, 9.4, 2.4, 10)},
+        ]
+    )
+    towns = _frame(
+        [
+            {"name": "Bamako", "name_fr": "Bamako", "country": "MLI", "rank": 1,
+             "population": 1_809_106, "source": "test", "geometry": Point(-8.0, 12.65)},
+            {"name": "Gao", "name_fr": "Gao", "country": "MLI", "rank": 2,
+             "population": None, "source": "test", "geometry": Point(-0.04, 16.27)},
+        ]
+    )
+    rivers = _frame([{"name": "Niger", "geometry": LineString([(-8, 12.6), (-0.04, 16.2)])}])
+    rows = incidents if incidents is not None else [
+        incident_row(),
+        incident_row(id="T-2", event_date="2017-01-18", location="Gao", latitude="16.2666",
+                     longitude="-0.0400", event_type="Explosions/Remote violence",
+                     sub_event_type="Suicide bomb", fatalities="", actor2="", actor2_family=""),
+        incident_row(id="T-3", event_date="2016-01-15", location="Ouagadougou", country="BFA",
+                     latitude="12.3657", longitude="-1.5339", fatalities="30"),
+    ]
+    incidents_csv = write_csv(tmp_path / "incidents.csv", INCIDENT_HEADER, rows)
+    deployments_csv = write_csv(
+        tmp_path / "deployments.csv",
+        DEPLOYMENT_HEADER,
+        [deployment_row(), deployment_row(id="D-2", mission="EUTM Mali", site="Koulikoro camp",
+                                          location="Koulikoro", latitude="12.8627",
+                                          longitude="-7.5599", start_date="2013-04-02",
+                                          start_precision="1", end_date="", end_precision="")],
+    )
+    return AtlasLayers(
+        countries=countries,
+        regions=regions,
+        towns=towns,
+        rivers=rivers,
+        deployments=assign_regions(load_deployments(deployments_csv), regions),
+        incidents=assign_regions(load_incidents(incidents_csv), regions),
+    )

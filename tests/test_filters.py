@@ -1,0 +1,41 @@
+from datetime import date
+
+import pytest
+
+from atlas.filters import deployments_active_between, headline, incidents_between
+from tests.factories import small_layers
+
+
+@pytest.fixture
+def layers(tmp_path):
+    return small_layers(tmp_path)
+
+
+def test_incidents_between_includes_both_end_days(layers):
+    selected = incidents_between(layers.incidents, date(2015, 11, 20), date(2016, 1, 15))
+    assert sorted(selected["id"]) == ["T-1", "T-3"]
+    assert incidents_between(layers.incidents, date(2015, 11, 21), date(2016, 1, 14)).empty
+
+
+def test_reversed_range_is_an_error(layers):
+    with pytest.raises(ValueError, match="after end"):
+        incidents_between(layers.incidents, date(2016, 1, 1), date(2015, 1, 1))
+
+
+def test_deployments_active_between_respects_open_and_closed_ends(layers):
+    assert sorted(deployments_active_between(layers.deployments, date(2024, 1, 1),
+                                             date(2024, 2, 1))["id"]) == ["D-2"]
+    assert sorted(deployments_active_between(layers.deployments, date(2023, 12, 31),
+                                             date(2024, 1, 1))["id"]) == ["D-1", "D-2"]
+    assert deployments_active_between(layers.deployments, date(2012, 1, 1),
+                                      date(2013, 4, 1)).empty
+
+
+def test_headline_counts_fatalities_and_ranks_regions(layers):
+    figures = headline(layers.incidents, layers.deployments, date(2015, 1, 1), date(2017, 12, 31))
+    assert figures.incidents == 3
+    assert figures.fatalities == 52  # 22 + 30; the Gao row has no published figure
+    assert figures.incidents_without_fatality_figure == 1
+    assert figures.active_deployments == 2
+    # Ouagadougou is outside Mali: in the totals, not in the regional ranking.
+    assert figures.top_regions == (("Bamako", 1), ("Gao", 1))

@@ -1,0 +1,88 @@
+"""The map of a view: layers drawn as chosen, assets local, data escaped."""
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from atlas.mapping import build_map, legend_html, popup_html
+from atlas.view import ViewState
+from tests.factories import incident_row, small_layers
+
+HOSTILE = "<img src=x onerror=alert(1)> `backtick` ${alert(1)} </script><script>alert(2)</script>"
+
+
+def _html(layers, view=ViewState()) -> str:
+    return build_map(layers, view).get_root().render()
+
+
+@pytest.fixture
+def layers(tmp_path):
+    return small_layers(tmp_path)
+
+
+def test_hostile_description_reaches_the_page_only_as_text(tmp_path):
+    layers = small_layers(tmp_path, [incident_row(description=HOSTILE, actor1=HOSTILE)])
+    html = _html(layers)
+    assert "<img src=x" not in html
+    assert "${alert(1)}" not in html
+    assert "`backtick`" not in html
+    assert "</script><script>alert(2)" not in html
+    # What the browser receives, once the script's JSON is read, is escaped text.
+    arrays = [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", html)]
+    popup = next(str(row[4]) for rows in arrays for row in rows if "T-1" in str(row[4]))
+    assert "&lt;img src=x onerror=alert(1)&gt; &#96;backtick&#96; &#36;&#123;alert(1)&#125;" in popup
+
+
+def test_popup_html_escapes_titles_and_values_and_skips_empty_fields():
+    html = popup_html("<b>", [("Actor", "${x}"), ("Empty", ""), ("Missing", None)])
+    assert "&lt;b&gt;" in html and "&#36;&#123;x&#125;" in html
+    assert "Empty" not in html and "Missing" not in html
+
+
+def test_map_loads_only_the_apps_own_assets(layers):
+    html = _html(layers)
+    links = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert links, "the map should link its scripts and styles"
+    external = [u for u in links if u.startswith(("http:", "https:", "//"))]
+    assert external == []
+    assert "/app/static/vendor/leaflet/leaflet.js" in links
+    assert not re.search(r"jquery|bootstrap|awesome|fontawesome|d3", " ".join(links), re.I)
+
+
+def test_online_tile_layers_are_offered_but_not_shown(layers):
+    fmap = build_map(layers, ViewState())
+    html = fmap.get_root().render()
+    assert "tile.openstreetmap.org" in html  # listed in the layer control
+    tile_layers = [c for c in fmap._children.values() if type(c).__name__ == "TileLayer"]
+    assert tile_layers and all(not t.show for t in tile_layers)
+
+
+def test_date_range_selects_the_incidents_drawn(layers):
+    everything = _html(layers)
+    only_2015 = _html(layers, ViewState(date(2015, 1, 1), date(2015, 12, 31)))
+    assert everything.count('"atlas-incident"') == only_2015.count('"atlas-incident"') == 1
+    assert "Incidents (3)" in everything
+    assert "Incidents (1)" in only_2015
+    assert "T-2" in everything and "T-2" not in only_2015
+
+
+def test_hidden_layers_are_not_drawn(layers):
+    html = _html(layers, ViewState(layers=("regions",)))
+    assert '"atlas-incident"' not in html
+    assert '"atlas-deployment"' not in html
+    assert '"atlas-town-label"' not in html
+    assert "Regions of Mali" in html
+
+
+def test_legend_lists_only_types_and_missions_present(layers):
+    html = _html(layers)
+    assert "Violence against civilians" in html
+    assert "Riots" not in html
+    assert "MINUSMA" in html and "EUTM Mali" in html
+    assert legend_html("points", [], []) == ""
+
+
+def test_attribution_names_geonames_licence(layers):
+    assert "GeoNames (geonames.org), CC BY 4.0" in _html(layers)

@@ -32,11 +32,13 @@ for problem in url_errors():
 
 data_start = data.incidents["event_date"].min().date()
 data_end = data.incidents["event_date"].max().date()
-st.session_state["view_state"] = sidebar_controls(data_start, data_end)
+sidebar_controls(data_start, data_end)
 
 navigation = st.navigation(
     [
-        st.Page(HERE / "pages" / "home.py", title="Home", icon=":material/dashboard:", default=True),
+        st.Page(
+            HERE / "pages" / "home.py", title="Home", icon=":material/dashboard:", default=True
+        ),
         st.Page(HERE / "pages" / "incidents.py", title="Incidents", icon=":material/crisis_alert:"),
     ]
 )

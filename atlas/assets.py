@@ -93,7 +93,9 @@ def asset_url(name: str) -> str:
     try:
         return f"{ASSET_URL_PREFIX}/{_BY_NAME[name].target}"
     except KeyError:
-        raise AssetError(f"no local copy of map asset {name!r}; the app serves only its own") from None
+        raise AssetError(
+            f"no local copy of map asset {name!r}; the app serves only its own"
+        ) from None
 
 
 def _files(path: Path) -> Iterator[Path]:

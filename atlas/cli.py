@@ -11,7 +11,6 @@ from typing import Any
 
 import geopandas as gpd
 
-from atlas.paths import GEODATA_DIR
 from atlas.store import EmbeddedStore
 from loaders import LayerError
 
@@ -50,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m atlas``."""
     parser = argparse.ArgumentParser(prog="python -m atlas", description="Mali Security Atlas")
     parser.add_argument(
-        "--geodata", type=Path, default=GEODATA_DIR, help="folder of the layer files"
+        "--geodata",
+        type=Path,
+        default=None,
+        help="folder of the layer files (default: $ATLAS_GEODATA_DIR or the shipped geodata/)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     layers = commands.add_parser("layers", help="summarise every layer")

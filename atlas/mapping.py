@@ -18,7 +18,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import xyzservices.providers as xyz
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from atlas import style
@@ -72,7 +72,7 @@ _CSS = """
 """
 
 
-class _RowsLayer(MacroElement):  # type: ignore[misc]
+class _RowsLayer(MacroElement):
     """A layer drawn in the browser from one JSON array, in one loop.
 
     One array and one loop instead of one folium object per row: folium renders each object
@@ -81,16 +81,20 @@ class _RowsLayer(MacroElement):  # type: ignore[misc]
 
     _draw_js = ""
 
-    def __init__(self, rows: list[list[Any]], class_name: str) -> None:
+    def __init__(
+        self, rows: list[list[Any]], class_name: str, options: dict[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self._name = "AtlasRows"
         self.rows_json = script_json(rows)
+        self.options_json = script_json(options or {})
         self.class_name = class_name
         self._template = Template(
             "{% macro script(this, kwargs) %}\n(function(){\n"
             "var group = {{ this._parent.get_name() }};\n"
             "var rows = {{ this.rows_json }};\n"
-            "var cls = {{ this.class_name|tojson }};\n" + self._draw_js + "\n})();\n"
+            "var cls = {{ this.class_name|tojson }};\n"
+            "var opts = {{ this.options_json }};\n" + self._draw_js + "\n})();\n"
             "{% endmacro %}"
         )
 
@@ -116,9 +120,9 @@ rows.forEach(function(r){
 
 
 class _TownMarkers(_RowsLayer):
-    # row: [lat, lon, rank, label html, popup html]
+    # row: [lat, lon, rank, label html, popup html]; towns of rank 3 are labelled only from
+    # opts.labelZoom on, so the country view is not buried in names.
     _draw_js = """
-var map = group._map || null;
 rows.forEach(function(r){
   L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
       fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
@@ -127,18 +131,17 @@ rows.forEach(function(r){
       iconAnchor: [-6, 8]});
   L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
 });
-group.on('add', function(){ atlasTownLabels(group._map); });
-function atlasTownLabels(m){
-  if (!m) { return; }
-  var update = function(){
-    m.getContainer().classList.toggle('atlas-zoomed-out', m.getZoom() < %d);
+var map = group._map;
+if (map) {
+  var zoomedOut = function(){
+    map.getContainer().classList.toggle('atlas-zoomed-out', map.getZoom() < opts.labelZoom);
   };
-  m.on('zoomend', update); update();
-}
-setTimeout(function(){ atlasTownLabels(group._map); }, 0);""" % LABEL_ZOOM
+  map.on('zoomend', zoomedOut);
+  zoomedOut();
+}"""
 
 
-class _Legend(MacroElement):  # type: ignore[misc]
+class _Legend(MacroElement):
     """A Leaflet control holding the legend; its HTML is built from escaped text only."""
 
     def __init__(self, html: str) -> None:
@@ -155,7 +158,7 @@ class _Legend(MacroElement):  # type: ignore[misc]
         )
 
 
-class _Attribution(MacroElement):  # type: ignore[misc]
+class _Attribution(MacroElement):
     def __init__(self, text: str) -> None:
         super().__init__()
         self._name = "AtlasAttribution"
@@ -169,7 +172,7 @@ class _Attribution(MacroElement):  # type: ignore[misc]
 
 
 def popup_html(title: Any, fields: Iterable[tuple[str, Any]]) -> str:
-    """A popup: a title and a table of label/value rows, every value escaped, empty ones left out."""
+    """A popup: a title and a table of label/value rows, all escaped; empty values left out."""
     rows = "".join(
         f"<tr><th>{escape_html(label)}</th><td>{escape_html(value)}</td></tr>"
         for label, value in fields
@@ -267,8 +270,13 @@ def town_rows(towns: gpd.GeoDataFrame) -> list[list[Any]]:
             ],
         )
         rows.append(
-            [round(rec.geometry.y, 5), round(rec.geometry.x, 5), int(rec.rank),
-             escape_html(rec.name), popup]
+            [
+                round(rec.geometry.y, 5),
+                round(rec.geometry.x, 5),
+                int(rec.rank),
+                escape_html(rec.name),
+                popup,
+            ]
         )
     return rows
 
@@ -323,7 +331,8 @@ def _regions(layers: AtlasLayers) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=LAYER_TITLES["regions"])
     regions = layers.regions[["iso_code", "name", "name_fr", "geometry"]].copy()
     regions["label"] = [
-        escape_html(f"{name} ({code})") for name, code in zip(regions["name"], regions["iso_code"], strict=True)
+        escape_html(f"{name} ({code})")
+        for name, code in zip(regions["name"], regions["iso_code"], strict=True)
     ]
     folium.GeoJson(
         regions[["label", "iso_code", "geometry"]].to_json(drop_id=True),
@@ -388,7 +397,7 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
     height
         Height in pixels of the map element.
     """
-    start, end, incidents, deployments = view_layers(layers, view)
+    _start, _end, incidents, deployments = view_layers(layers, view)
     fmap = folium.Map(
         location=MALI_CENTRE,
         zoom_start=DEFAULT_ZOOM,
@@ -400,7 +409,9 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
     )
     fmap.options["maxZoom"] = MAX_ZOOM  # without tiles folium omits it; clustering needs it
     localize(fmap)
-    fmap.get_root().header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)
+    figure.header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
 
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
@@ -428,7 +439,10 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
             f"{LAYER_TITLES['incidents']} ({len(incidents)})",
         ).add_to(fmap)
     if view.shows("towns"):
-        _group_of(_TownMarkers(town_rows(layers.towns), "atlas-town-label"), LAYER_TITLES["towns"]).add_to(fmap)
+        _group_of(
+            _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
+            LAYER_TITLES["towns"],
+        ).add_to(fmap)
 
     present_types = [t for t in style.EVENT_TYPE_COLOURS if t in set(incidents["event_type"])]
     present_missions = [m for m in style.MISSION_SYMBOLS if m in set(deployments["mission"])]

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Protocol
 
-from atlas.paths import GEODATA_DIR
+from atlas.paths import geodata_dir
 from loaders import LAYER_FILES, AtlasLayers, load_layers
 
 
@@ -30,16 +30,18 @@ class Store(Protocol):
 class EmbeddedStore:
     """Layers read from the files shipped with the app (``geodata/``)."""
 
-    def __init__(self, geodata_dir: Path = GEODATA_DIR) -> None:
-        self.geodata_dir = geodata_dir
+    def __init__(self, folder: Path | None = None) -> None:
+        self.geodata_dir = folder or geodata_dir()
 
     def fingerprint(self) -> str:
-        """Hash of each layer file's name, size and modification time."""
-        digest = hashlib.sha256()
+        """Hash of the folder and of each layer file's name, size and modification time."""
+        digest = hashlib.sha256(str(self.geodata_dir.resolve()).encode())
         for name in sorted(LAYER_FILES.values()):
             path = self.geodata_dir / name
-            stat = path.stat() if path.exists() else None
-            digest.update(f"{name}:{stat.st_size if stat else -1}:{stat.st_mtime_ns if stat else -1};".encode())
+            size, mtime = (
+                (path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else (-1, -1)
+            )
+            digest.update(f"{name}:{size}:{mtime};".encode())
         return digest.hexdigest()[:16]
 
     def layers(self) -> AtlasLayers:

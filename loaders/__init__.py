@@ -17,7 +17,7 @@ from loaders.reference import (
     load_towns,
 )
 
-__all__ = ["AtlasLayers", "LayerError", "Problem", "load_layers", "LAYER_FILES"]
+__all__ = ["LAYER_FILES", "AtlasLayers", "LayerError", "Problem", "load_layers"]
 
 LAYER_FILES: dict[str, str] = {
     "countries": "countries.geojson",

@@ -7,6 +7,8 @@ Reference layers are GeoJSON and are validated as GeoDataFrames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -17,7 +19,7 @@ _MIN_LON, _MIN_LAT, _MAX_LON, _MAX_LAT = checks.STUDY_AREA
 _ALL_SUB_TYPES = sorted({s for subs in SUB_EVENT_TYPES.values() for s in subs})
 
 
-def _element(fn: object, name: str, error: str) -> pa.Check:
+def _element(fn: Callable[[str], bool], name: str, error: str) -> pa.Check:
     return pa.Check(fn, element_wise=True, name=name, error=error)
 
 
@@ -56,7 +58,7 @@ def _choice(values: object, *, allow_empty: bool = False) -> pa.Column:
     return pa.Column(str, checks=pa.Check.isin(allowed), nullable=False)
 
 
-def _frame_check(fn: object, name: str, error: str) -> pa.Check:
+def _frame_check(fn: Callable[[pd.DataFrame], pd.Series], name: str, error: str) -> pa.Check:
     return pa.Check(fn, name=name, error=error)
 
 
@@ -201,7 +203,9 @@ TOWNS_LAYER = pa.DataFrameSchema(
     {
         "name": _name(unique=True),
         "name_fr": _name(),
-        "country": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$", error="is not an ISO alpha-3 code")),
+        "country": pa.Column(
+            str, pa.Check.str_matches(r"^[A-Z]{3}$", error="is not an ISO alpha-3 code")
+        ),
         "rank": pa.Column(int, pa.Check.isin([1, 2, 3]), coerce=True),
         "source": _name(),
     },

@@ -108,7 +108,9 @@ def read_vector(path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def points_from_lonlat(frame: pd.DataFrame, lon: str = "longitude", lat: str = "latitude") -> gpd.GeoDataFrame:
+def points_from_lonlat(
+    frame: pd.DataFrame, lon: str = "longitude", lat: str = "latitude"
+) -> gpd.GeoDataFrame:
     """Turn a frame with numeric longitude/latitude columns into points in EPSG:4326."""
     geometry = gpd.points_from_xy(frame[lon].astype(float), frame[lat].astype(float), crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geometry, crs=WGS84)

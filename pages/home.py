@@ -6,6 +6,7 @@ import streamlit as st
 
 from atlas.filters import headline
 from atlas.mapping import build_map, view_layers
+from atlas.text import plural
 from ui.data import layers
 from ui.view import current_view
 from ui.widgets import show_map
@@ -23,7 +24,7 @@ incidents_col.metric("Incidents", f"{figures.incidents:,}")
 deaths_col.metric(
     "Fatalities",
     f"{figures.fatalities:,}",
-    help=f"{figures.incidents_without_fatality_figure} incidents have no published figure.",
+    help=plural(figures.incidents_without_fatality_figure, "incident") + " have no figure.",
 )
 bases_col.metric("Active deployments", f"{figures.active_deployments:,}")
 regions_col.metric(

@@ -6,6 +6,7 @@ import streamlit as st
 
 from atlas.mapping import build_map, view_layers
 from atlas.tables import incident_table
+from atlas.text import plural
 from ui.data import layers
 from ui.view import current_view
 from ui.widgets import show_map
@@ -16,7 +17,7 @@ start, end, incidents, _ = view_layers(data, view)
 
 st.title("Incidents")
 st.markdown(
-    f"**{len(incidents):,} incidents** between {start:%d %B %Y} and {end:%d %B %Y}. "
+    f"**{plural(len(incidents), 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}. "
     "Move the date range in the sidebar to redraw the map and the table."
 )
 

@@ -13,16 +13,49 @@ from loaders import AtlasLayers
 from loaders.curated import load_deployments, load_incidents
 from loaders.reference import assign_regions
 
-INCIDENT_HEADER = (
-    "id,event_date,date_precision,location,country,latitude,longitude,geo_precision,event_type,"
-    "sub_event_type,actor1,actor1_family,actor2,actor2_family,fatalities,description,"
-    "source_publisher,source_title,source_date,source_url"
-).split(",")
-DEPLOYMENT_HEADER = (
-    "id,mission,contributor,site,location,latitude,longitude,geo_precision,start_date,"
-    "start_precision,end_date,end_precision,strength,strength_note,description,source_publisher,"
-    "source_title,source_date,source_url"
-).split(",")
+INCIDENT_HEADER = [
+    "id",
+    "event_date",
+    "date_precision",
+    "location",
+    "country",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor1_family",
+    "actor2",
+    "actor2_family",
+    "fatalities",
+    "description",
+    "source_publisher",
+    "source_title",
+    "source_date",
+    "source_url",
+]
+DEPLOYMENT_HEADER = [
+    "id",
+    "mission",
+    "contributor",
+    "site",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "start_date",
+    "start_precision",
+    "end_date",
+    "end_precision",
+    "strength",
+    "strength_note",
+    "description",
+    "source_publisher",
+    "source_title",
+    "source_date",
+    "source_url",
+]
 
 
 def incident_row(**changes: str) -> dict[str, str]:
@@ -93,54 +126,128 @@ def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
-def small_layers(tmp_path: Path, incidents: list[dict[str, str]] | None = None) -> AtlasLayers:
-    """A tiny but complete atlas: two regions, two countries, two towns, one river."""
+def reference_frames() -> dict[str, gpd.GeoDataFrame]:
+    """A tiny reference set: two regions, two countries, two towns, one river."""
     regions = _frame(
         [
-            {"iso_code": "ML-BKO", "name": "Bamako", "name_fr": "Bamako",
-             "geometry": box(-8.2, 12.4, -7.8, 12.8)},
-            {"iso_code": "ML-7", "name": "Gao", "name_fr": "Gao",
-             "geometry": box(-1.5, 14.5, 4.5, 19.0)},
+            {
+                "iso_code": "ML-BKO",
+                "name": "Bamako",
+                "name_fr": "Bamako",
+                "geometry": box(-8.2, 12.4, -7.8, 12.8),
+            },
+            {
+                "iso_code": "ML-7",
+                "name": "Gao",
+                "name_fr": "Gao",
+                "geometry": box(-1.5, 14.5, 4.5, 19.0),
+            },
         ]
     )
     countries = _frame(
         [
             {"iso_a3": "MLI", "name": "Mali", "name_fr": "Mali", "geometry": box(-12, 10, 4.5, 25)},
-            {"iso_a3": "BFA", "name": "Burkina Faso", "name_fr": "Burkina Faso",
-             "geometry": box(-5.5, 9.4, 2.4, 10)},
+            {
+                "iso_a3": "BFA",
+                "name": "Burkina Faso",
+                "name_fr": "Burkina Faso",
+                "geometry": box(-5.5, 9.4, 2.4, 10),
+            },
         ]
     )
     towns = _frame(
         [
-            {"name": "Bamako", "name_fr": "Bamako", "country": "MLI", "rank": 1,
-             "population": 1_809_106, "source": "test", "geometry": Point(-8.0, 12.65)},
-            {"name": "Gao", "name_fr": "Gao", "country": "MLI", "rank": 2,
-             "population": None, "source": "test", "geometry": Point(-0.04, 16.27)},
+            {
+                "name": "Bamako",
+                "name_fr": "Bamako",
+                "country": "MLI",
+                "rank": 1,
+                "population": 1_809_106,
+                "source": "test",
+                "geometry": Point(-8.0, 12.65),
+            },
+            {
+                "name": "Gao",
+                "name_fr": "Gao",
+                "country": "MLI",
+                "rank": 2,
+                "population": None,
+                "source": "test",
+                "geometry": Point(-0.04, 16.27),
+            },
         ]
     )
     rivers = _frame([{"name": "Niger", "geometry": LineString([(-8, 12.6), (-0.04, 16.2)])}])
-    rows = incidents if incidents is not None else [
-        incident_row(),
-        incident_row(id="T-2", event_date="2017-01-18", location="Gao", latitude="16.2666",
-                     longitude="-0.0400", event_type="Explosions/Remote violence",
-                     sub_event_type="Suicide bomb", fatalities="", actor2="", actor2_family=""),
-        incident_row(id="T-3", event_date="2016-01-15", location="Ouagadougou", country="BFA",
-                     latitude="12.3657", longitude="-1.5339", fatalities="30"),
-    ]
-    incidents_csv = write_csv(tmp_path / "incidents.csv", INCIDENT_HEADER, rows)
-    deployments_csv = write_csv(
-        tmp_path / "deployments.csv",
+    return {"countries": countries, "regions": regions, "towns": towns, "rivers": rivers}
+
+
+def write_curated(folder: Path, incidents: list[dict[str, str]] | None = None) -> None:
+    """Write incidents.csv (three known incidents unless given) and deployments.csv."""
+    rows = (
+        incidents
+        if incidents is not None
+        else [
+            incident_row(),
+            incident_row(
+                id="T-2",
+                event_date="2017-01-18",
+                location="Gao",
+                latitude="16.2666",
+                longitude="-0.0400",
+                event_type="Explosions/Remote violence",
+                sub_event_type="Suicide bomb",
+                fatalities="",
+                actor2="",
+                actor2_family="",
+            ),
+            incident_row(
+                id="T-3",
+                event_date="2016-01-15",
+                location="Ouagadougou",
+                country="BFA",
+                latitude="12.3657",
+                longitude="-1.5339",
+                fatalities="30",
+            ),
+        ]
+    )
+    write_csv(folder / "incidents.csv", INCIDENT_HEADER, rows)
+    write_csv(
+        folder / "deployments.csv",
         DEPLOYMENT_HEADER,
-        [deployment_row(), deployment_row(id="D-2", mission="EUTM Mali", site="Koulikoro camp",
-                                          location="Koulikoro", latitude="12.8627",
-                                          longitude="-7.5599", start_date="2013-04-02",
-                                          start_precision="1", end_date="", end_precision="")],
+        [
+            deployment_row(),
+            deployment_row(
+                id="D-2",
+                mission="EUTM Mali",
+                site="Koulikoro camp",
+                location="Koulikoro",
+                latitude="12.8627",
+                longitude="-7.5599",
+                start_date="2013-04-02",
+                start_precision="1",
+                end_date="",
+                end_precision="",
+            ),
+        ],
     )
+
+
+def small_layers(folder: Path, incidents: list[dict[str, str]] | None = None) -> AtlasLayers:
+    """A tiny but complete atlas, its curated files written to ``folder`` and loaded back."""
+    reference = reference_frames()
+    write_curated(folder, incidents)
+    regions = reference["regions"]
     return AtlasLayers(
-        countries=countries,
-        regions=regions,
-        towns=towns,
-        rivers=rivers,
-        deployments=assign_regions(load_deployments(deployments_csv), regions),
-        incidents=assign_regions(load_incidents(incidents_csv), regions),
+        **reference,
+        deployments=assign_regions(load_deployments(folder / "deployments.csv"), regions),
+        incidents=assign_regions(load_incidents(folder / "incidents.csv"), regions),
     )
+
+
+def small_geodata_dir(folder: Path, incidents: list[dict[str, str]] | None = None) -> Path:
+    """Write the tiny atlas as a geodata folder the app can be pointed at (not loaded here)."""
+    for name, frame in reference_frames().items():
+        frame.to_file(folder / f"{name}.geojson", driver="GeoJSON")
+    write_curated(folder, incidents)
+    return folder

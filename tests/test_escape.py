@@ -29,7 +29,9 @@ def test_escape_html_turns_missing_values_into_empty_text(missing):
 
 def test_script_json_cannot_close_the_script_element():
     text = script_json(["</script><script>alert(1)</script>", "<!--", "\u2028"])
-    assert "</" not in text and "<!--" not in text and "\u2028" not in text
+    assert "</" not in text
+    assert "<!--" not in text
+    assert "\u2028" not in text
     assert json.loads(text) == ["</script><script>alert(1)</script>", "<!--", "\u2028"]
 
 

@@ -23,12 +23,13 @@ def test_reversed_range_is_an_error(layers):
 
 
 def test_deployments_active_between_respects_open_and_closed_ends(layers):
-    assert sorted(deployments_active_between(layers.deployments, date(2024, 1, 1),
-                                             date(2024, 2, 1))["id"]) == ["D-2"]
-    assert sorted(deployments_active_between(layers.deployments, date(2023, 12, 31),
-                                             date(2024, 1, 1))["id"]) == ["D-1", "D-2"]
-    assert deployments_active_between(layers.deployments, date(2012, 1, 1),
-                                      date(2013, 4, 1)).empty
+    assert sorted(
+        deployments_active_between(layers.deployments, date(2024, 1, 1), date(2024, 2, 1))["id"]
+    ) == ["D-2"]
+    assert sorted(
+        deployments_active_between(layers.deployments, date(2023, 12, 31), date(2024, 1, 1))["id"]
+    ) == ["D-1", "D-2"]
+    assert deployments_active_between(layers.deployments, date(2012, 1, 1), date(2013, 4, 1)).empty
 
 
 def test_headline_counts_fatalities_and_ranks_regions(layers):

@@ -105,7 +105,10 @@ def test_actor2_family_without_actor2_is_rejected(tmp_path):
     with pytest.raises(LayerError) as error:
         load_incidents(path)
     problem = _only_problem(error)
-    assert (problem.row, problem.reason) == (1, "actor2_family must be given exactly when actor2 is")
+    assert (problem.row, problem.reason) == (
+        1,
+        "actor2_family must be given exactly when actor2 is",
+    )
 
 
 def test_missing_and_unexpected_columns_are_named(tmp_path):
@@ -133,9 +136,7 @@ def test_deployment_open_end_and_end_before_start(tmp_path):
         tmp_path / "d.csv", DEPLOYMENT_HEADER, [deployment_row(end_date="", end_precision="")]
     )
     assert pd.isna(load_deployments(good).loc[0, "end_date"])
-    bad = write_csv(
-        tmp_path / "e.csv", DEPLOYMENT_HEADER, [deployment_row(end_date="2012-01-01")]
-    )
+    bad = write_csv(tmp_path / "e.csv", DEPLOYMENT_HEADER, [deployment_row(end_date="2012-01-01")])
     with pytest.raises(LayerError) as error:
         load_deployments(bad)
     assert _only_problem(error).reason == "end_date is before start_date"
@@ -185,8 +186,14 @@ def test_reference_layer_in_another_crs_is_refused(tmp_path):
 
 def test_towns_must_be_points(tmp_path):
     towns = gpd.GeoDataFrame(
-        {"name": ["Gao"], "name_fr": ["Gao"], "country": ["MLI"], "rank": [2],
-         "source": ["test"], "geometry": [box(0, 16, 0.1, 16.1)]},
+        {
+            "name": ["Gao"],
+            "name_fr": ["Gao"],
+            "country": ["MLI"],
+            "rank": [2],
+            "source": ["test"],
+            "geometry": [box(0, 16, 0.1, 16.1)],
+        },
         crs="EPSG:4326",
     )
     with pytest.raises(LayerError) as error:

@@ -13,8 +13,8 @@ from tests.factories import incident_row, small_layers
 HOSTILE = "<img src=x onerror=alert(1)> `backtick` ${alert(1)} </script><script>alert(2)</script>"
 
 
-def _html(layers, view=ViewState()) -> str:
-    return build_map(layers, view).get_root().render()
+def _html(layers, view: ViewState | None = None) -> str:
+    return build_map(layers, view or ViewState()).get_root().render()
 
 
 @pytest.fixture
@@ -32,13 +32,17 @@ def test_hostile_description_reaches_the_page_only_as_text(tmp_path):
     # What the browser receives, once the script's JSON is read, is escaped text.
     arrays = [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", html)]
     popup = next(str(row[4]) for rows in arrays for row in rows if "T-1" in str(row[4]))
-    assert "&lt;img src=x onerror=alert(1)&gt; &#96;backtick&#96; &#36;&#123;alert(1)&#125;" in popup
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt; &#96;backtick&#96; &#36;&#123;alert(1)&#125;" in popup
+    )
 
 
 def test_popup_html_escapes_titles_and_values_and_skips_empty_fields():
     html = popup_html("<b>", [("Actor", "${x}"), ("Empty", ""), ("Missing", None)])
-    assert "&lt;b&gt;" in html and "&#36;&#123;x&#125;" in html
-    assert "Empty" not in html and "Missing" not in html
+    assert "&lt;b&gt;" in html
+    assert "&#36;&#123;x&#125;" in html
+    assert "Empty" not in html
+    assert "Missing" not in html
 
 
 def test_map_loads_only_the_apps_own_assets(layers):
@@ -56,7 +60,8 @@ def test_online_tile_layers_are_offered_but_not_shown(layers):
     html = fmap.get_root().render()
     assert "tile.openstreetmap.org" in html  # listed in the layer control
     tile_layers = [c for c in fmap._children.values() if type(c).__name__ == "TileLayer"]
-    assert tile_layers and all(not t.show for t in tile_layers)
+    assert tile_layers
+    assert all(not getattr(t, "show", True) for t in tile_layers)
 
 
 def test_date_range_selects_the_incidents_drawn(layers):
@@ -65,7 +70,8 @@ def test_date_range_selects_the_incidents_drawn(layers):
     assert everything.count('"atlas-incident"') == only_2015.count('"atlas-incident"') == 1
     assert "Incidents (3)" in everything
     assert "Incidents (1)" in only_2015
-    assert "T-2" in everything and "T-2" not in only_2015
+    assert "T-2" in everything
+    assert "T-2" not in only_2015
 
 
 def test_hidden_layers_are_not_drawn(layers):
@@ -80,7 +86,8 @@ def test_legend_lists_only_types_and_missions_present(layers):
     html = _html(layers)
     assert "Violence against civilians" in html
     assert "Riots" not in html
-    assert "MINUSMA" in html and "EUTM Mali" in html
+    assert "MINUSMA" in html
+    assert "EUTM Mali" in html
     assert legend_html("points", [], []) == ""
 
 

@@ -1,0 +1,117 @@
+"""Pages tier: the app run by Streamlit's AppTest against a small geodata folder of our own."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from tests.factories import incident_row, small_geodata_dir
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def navigation_owns_pages(monkeypatch):
+    """Run reruns through app.py, as the served app does.
+
+    AppTest forgets before every run that ``st.navigation`` has taken over the ``pages/``
+    folder, and would then rerun a page file on its own, without app.py's sidebar. The server
+    remembers it for the life of the process; this fixture makes AppTest do the same.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def geodata(tmp_path, monkeypatch):
+    folder = small_geodata_dir(tmp_path)
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(folder))
+    return folder
+
+
+def _run(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _map_scripts(at: AppTest) -> list[str]:
+    return [
+        el.proto.json_args
+        for el in at.main.get("component_instance")  # st_folium, not run by AppTest
+    ]
+
+
+def test_home_shows_headline_figures_for_the_whole_range(geodata):
+    at = _run()
+    assert at.title[0].value == "Mali Security Atlas"
+    assert _metric(at, "Incidents") == "3"
+    assert _metric(at, "Fatalities") == "52"
+    assert _metric(at, "Active deployments") == "2"
+    assert at.slider[0].value == (date(2015, 11, 20), date(2017, 1, 18))
+    scripts = _map_scripts(at)
+    assert len(scripts) == 1
+    assert "atlas-incident" in scripts[0]
+
+
+def test_url_sets_the_date_range(geodata):
+    at = _run({"from": "2016-01-01", "to": "2017-12-31"})
+    assert at.slider[0].value == (date(2016, 1, 1), date(2017, 1, 18))
+    assert _metric(at, "Incidents") == "2"
+
+
+def test_bad_url_parameter_is_reported_and_replaced_by_its_default(geodata):
+    at = _run({"from": "2015-13-01"})
+    assert any("from='2015-13-01'" in w.value for w in at.warning)
+    assert at.slider[0].value == (date(2015, 11, 20), date(2017, 1, 18))
+    assert _metric(at, "Incidents") == "3"
+
+
+def test_moving_the_slider_updates_figures_and_url(geodata):
+    at = _run()
+    at.slider[0].set_value((date(2015, 11, 20), date(2015, 12, 31))).run()
+    assert _metric(at, "Incidents") == "1"
+    assert at.query_params["to"] == "2015-12-31"
+    assert "from" not in at.query_params  # the data's own start is the default
+
+
+def test_layers_control_hides_layers_on_the_map(geodata):
+    at = _run({"layers": "regions,towns"})
+    assert at.multiselect[0].value == ["regions", "towns"]
+    script = _map_scripts(at)[0]
+    assert "atlas-incident" not in script
+
+
+def test_incidents_page_lists_the_incidents_in_range(geodata):
+    at = _run({"from": "2015-01-01", "to": "2015-12-31"}, page="pages/incidents.py")
+    assert at.title[0].value == "Incidents"
+    table = at.dataframe[0].value
+    assert list(table["ID"]) == ["T-1"]
+    assert "**1 incident** between" in at.markdown[0].value
+
+
+def test_broken_data_file_gives_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    folder = small_geodata_dir(tmp_path, [incident_row(event_date="20/11/2015")])
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(folder))
+    at = _run()
+    message = at.error[0].value
+    assert "incidents.csv, row 1, column 'event_date'" in message
+    assert "20/11/2015" in message

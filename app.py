@@ -15,7 +15,7 @@ HERE = Path(__file__).parent
 
 st.set_page_config(
     page_title="Mali Security Atlas",
-    page_icon=":material/public:",
+    page_icon=str(HERE / "ui" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

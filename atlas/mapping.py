@@ -131,14 +131,20 @@ rows.forEach(function(r){
       iconAnchor: [-6, 8]});
   L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
 });
-var map = group._map;
-if (map) {
+var wired = false;
+function wireLabelZoom(){
+  // The group may join the map after this script runs, so wait for its 'add' event.
+  var map = group._map;
+  if (!map || wired) { return; }
+  wired = true;
   var zoomedOut = function(){
     map.getContainer().classList.toggle('atlas-zoomed-out', map.getZoom() < opts.labelZoom);
   };
   map.on('zoomend', zoomedOut);
   zoomedOut();
-}"""
+}
+group.on('add', wireLabelZoom);
+wireLabelZoom();"""
 
 
 class _Legend(MacroElement):

@@ -59,7 +59,7 @@ def foreign_requests(urls: list[str]) -> list[str]:
     foreign = []
     for url in urls:
         parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob", "about", "chrome-extension"):
+        if parsed.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
             continue
         if parsed.hostname not in LOCAL_HOSTS:
             foreign.append(url)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from atlas.filters import data_span
 from loaders import LayerError
 from ui.data import ensure_assets, layers
 from ui.view import sidebar_controls, url_errors
@@ -30,9 +31,7 @@ except LayerError as exc:
 for problem in url_errors():
     st.warning(str(problem))
 
-data_start = data.incidents["event_date"].min().date()
-data_end = data.incidents["event_date"].max().date()
-sidebar_controls(data_start, data_end)
+sidebar_controls(*data_span(data))
 
 navigation = st.navigation(
     [

@@ -8,9 +8,55 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 
+from atlas.lineage import expand_actors
+from atlas.view import ViewState
+from loaders import AtlasLayers
+
 
 def _timestamp(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
+
+
+def data_span(layers: AtlasLayers) -> tuple[date, date]:
+    """First and last day of the incidents (the default date range of a view)."""
+    dates = layers.incidents["event_date"]
+    return dates.min().date(), dates.max().date()
+
+
+IMPRECISE = 3  # geo_precision of an event located only to its region
+
+
+def select_incidents(
+    incidents: gpd.GeoDataFrame,
+    view: ViewState,
+    lineage: pd.DataFrame,
+    start: date,
+    end: date,
+) -> gpd.GeoDataFrame:
+    """The incidents a view selects: date range, then every filter of the view.
+
+    An actor selects the incidents where it is either side, including the groups that merged
+    into it (:func:`atlas.lineage.expand_actors`); a family likewise matches either side.
+    ``min_fatalities`` treats an unknown figure as 0. ``precise_only`` leaves out incidents
+    located only to a region.
+    """
+    selected = incidents_between(incidents, start, end)
+    mask = pd.Series(True, index=selected.index)
+    if view.regions:
+        mask &= selected["admin1"].isin(view.regions)
+    if view.event_types:
+        mask &= selected["event_type"].isin(view.event_types)
+    if view.actors:
+        actors = expand_actors(view.actors, lineage)
+        mask &= selected["actor1"].isin(actors) | selected["actor2"].isin(actors)
+    if view.families:
+        families = set(view.families)
+        mask &= selected["actor1_family"].isin(families) | selected["actor2_family"].isin(families)
+    if view.min_fatalities > 0:
+        mask &= selected["fatalities"].fillna(0) >= view.min_fatalities
+    if view.precise_only:
+        mask &= selected["geo_precision"] < IMPRECISE
+    return selected.loc[mask]
 
 
 def incidents_between(incidents: gpd.GeoDataFrame, start: date, end: date) -> gpd.GeoDataFrame:
@@ -44,15 +90,19 @@ class Headline:
     top_regions: tuple[tuple[str, int], ...]
 
 
-def headline(
-    incidents: gpd.GeoDataFrame, deployments: gpd.GeoDataFrame, start: date, end: date, top: int = 3
-) -> Headline:
-    """Headline figures for ``[start, end]``: counts, fatalities and most affected regions.
+def headline(selected: gpd.GeoDataFrame, active: gpd.GeoDataFrame, top: int = 3) -> Headline:
+    """Headline figures of a view: counts, fatalities and most affected regions.
 
-    Regions are ranked by incident count (then fatalities); incidents outside Mali are counted
-    in the totals but not in the regional ranking.
+    Parameters
+    ----------
+    selected
+        The incidents the view selects (:func:`select_incidents`).
+    active
+        The deployments active in its range (:func:`deployments_active_between`).
+    top
+        How many regions to rank, by incident count then fatalities. Incidents outside Mali
+        count in the totals but not in the ranking.
     """
-    selected = incidents_between(incidents, start, end)
     fatalities = selected["fatalities"]
     in_mali = selected.dropna(subset=["admin1_name"])
     ranked = (
@@ -65,6 +115,6 @@ def headline(
         incidents=len(selected),
         fatalities=int(fatalities.sum(skipna=True)),
         incidents_without_fatality_figure=int(fatalities.isna().sum()),
-        active_deployments=len(deployments_active_between(deployments, start, end)),
+        active_deployments=len(active),
         top_regions=tuple((str(name), int(n)) for name, n in ranked["n"].items()),
     )

@@ -19,13 +19,16 @@ import geopandas as gpd
 import pandas as pd
 import xyzservices.providers as xyz
 from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import HeatMap
 from jinja2 import Template
 
 from atlas import style
-from atlas.assets import localize
+from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
+from atlas.assets import asset_url, localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, is_missing, script_json
-from atlas.filters import deployments_active_between, incidents_between
+from atlas.filters import data_span, deployments_active_between, select_incidents
 from atlas.view import ViewState
 from loaders import AtlasLayers
 
@@ -100,13 +103,37 @@ class _RowsLayer(MacroElement):
 
 
 class _IncidentMarkers(_RowsLayer):
-    # row: [lat, lon, radius, colour, popup html, tooltip text]
+    # row: [lat, lon, radius, colour, popup html, tooltip text, uncertainty radius in metres]
     _draw_js = """
 rows.forEach(function(r){
+  if (opts.rings && r[6] > 0) {
+    L.circle([r[0], r[1]], {radius: r[6], color: r[3], weight: 1, dashArray: '3 3',
+        fillOpacity: 0.06, interactive: false, className: 'atlas-uncertainty'}).addTo(group);
+  }
   L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1, fillColor: r[3],
       fillOpacity: 0.85, className: cls})
     .bindPopup(r[4], {maxWidth: 380}).bindTooltip(r[5]).addTo(group);
 });"""
+
+
+class _ClusteredIncidents(JSCSSMixin, _RowsLayer):
+    """The same markers, clustered in the browser (Leaflet.markercluster, served locally)."""
+
+    default_js = [("markerclusterjs", asset_url("markerclusterjs"))]
+    default_css = [
+        ("markerclustercss", asset_url("markerclustercss")),
+        ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
+    ]
+    _draw_js = """
+var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
+    maxClusterRadius: 50});
+var markers = rows.map(function(r){
+  return L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1,
+      fillColor: r[3], fillOpacity: 0.85, className: cls})
+    .bindPopup(r[4], {maxWidth: 380}).bindTooltip(r[5]);
+});
+cluster.addLayers(markers);
+cluster.addTo(group);"""
 
 
 class _DeploymentMarkers(_RowsLayer):
@@ -225,6 +252,7 @@ def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
                 style.event_colour(rec.event_type),
                 popup,
                 tooltip,
+                style.uncertainty_radius_m(int(rec.geo_precision)),
             ]
         )
     return rows
@@ -380,13 +408,11 @@ def view_layers(
     layers: AtlasLayers, view: ViewState
 ) -> tuple[date, date, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The date range of ``view`` and the incidents and deployments it selects."""
-    data_start = layers.incidents["event_date"].min().date()
-    data_end = layers.incidents["event_date"].max().date()
-    start, end = view.date_range(data_start, data_end)
+    start, end = view.date_range(*data_span(layers))
     return (
         start,
         end,
-        incidents_between(layers.incidents, start, end),
+        select_incidents(layers.incidents, view, layers.lineage, start, end),
         deployments_active_between(layers.deployments, start, end),
     )
 
@@ -405,8 +431,10 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
     """
     _start, _end, incidents, deployments = view_layers(layers, view)
     fmap = folium.Map(
-        location=MALI_CENTRE,
-        zoom_start=DEFAULT_ZOOM,
+        location=(view.lat, view.lon)
+        if view.lat is not None and view.lon is not None
+        else MALI_CENTRE,
+        zoom_start=view.zoom or DEFAULT_ZOOM,
         tiles=None,
         min_zoom=MIN_ZOOM,
         max_zoom=MAX_ZOOM,
@@ -439,11 +467,9 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
             _DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
             f"{LAYER_TITLES['deployments']} ({len(deployments)})",
         ).add_to(fmap)
+    mode = resolve_mode(view.agg, len(incidents))
     if view.shows("incidents"):
-        _group_of(
-            _IncidentMarkers(incident_rows(incidents), "atlas-incident"),
-            f"{LAYER_TITLES['incidents']} ({len(incidents)})",
-        ).add_to(fmap)
+        incidents_layer(incidents, view, mode).add_to(fmap)
     if view.shows("towns"):
         _group_of(
             _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
@@ -453,13 +479,67 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
     present_types = [t for t in style.EVENT_TYPE_COLOURS if t in set(incidents["event_type"])]
     present_missions = [m for m in style.MISSION_SYMBOLS if m in set(deployments["mission"])]
     legend = legend_html(
-        "points",
-        present_types if view.shows("incidents") else [],
+        mode,
+        present_types if view.shows("incidents") and mode in ("points", "clusters") else [],
         present_missions if view.shows("deployments") else [],
     )
+    if view.shows("incidents") and mode == "hexes":
+        legend = hex_legend_html() + legend
+    elif view.shows("incidents") and mode == "heat":
+        legend = f"<h4>Incidents ({escape_html(mode)})</h4><div>Density of incidents</div>" + legend
     if legend:
         fmap.add_child(_Legend(legend))
     fmap.add_child(_Attribution(map_attribution()))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
+    if view.lat is None or view.lon is None:
+        fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
     return fmap
+
+
+def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> folium.FeatureGroup:
+    """The incidents of a view drawn in ``mode``: points, clusters, hexes or heat."""
+    group = folium.FeatureGroup(name=f"{LAYER_TITLES['incidents']} ({len(incidents):,}, {mode})")
+    if mode == "points":
+        group.add_child(
+            _IncidentMarkers(incident_rows(incidents), "atlas-incident", {"rings": view.rings})
+        )
+    elif mode == "clusters":
+        group.add_child(_ClusteredIncidents(incident_rows(incidents), "atlas-incident"))
+    elif mode == "hexes":
+        cells = hex_cells(incidents, hex_resolution(view.zoom))
+        cells["colour"] = [style.hex_colour(n) for n in cells["incidents"]]
+        cells["label"] = [
+            escape_html(f"{n:,} incidents, {f:,} fatalities")
+            for n, f in zip(cells["incidents"], cells["fatalities"], strict=True)
+        ]
+        folium.GeoJson(
+            cells[["label", "colour", "geometry"]].to_json(drop_id=True),
+            style_function=lambda feature: {
+                "fillColor": feature["properties"]["colour"],
+                "fillOpacity": 0.75,
+                "color": "#ffffff",
+                "weight": 0.6,
+                "className": "atlas-hex",
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(group)
+    elif mode == "heat":
+        points = [
+            [round(p.y, 5), round(p.x, 5), 1.0 + float(f or 0) ** 0.5]
+            for p, f in zip(incidents.geometry, incidents["fatalities"].fillna(0), strict=True)
+        ]
+        localize(HeatMap(points, radius=18, blur=22, min_opacity=0.35)).add_to(group)
+    else:
+        raise ValueError(f"unknown drawing mode {mode!r}")
+    return group
+
+
+def hex_legend_html() -> str:
+    """Legend of the hexagon colour ramp."""
+    parts = ["<h4>Incidents per hexagon</h4>"]
+    for label, colour in style.hex_legend():
+        parts.append(
+            f'<div><span class="swatch" style="background:{colour};border-radius:2px"></span>'
+            f"{escape_html(label)}</div>"
+        )
+    return "".join(parts)

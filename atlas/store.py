@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from atlas.paths import geodata_dir
-from loaders import LAYER_FILES, AtlasLayers, load_layers
+from loaders import LAYER_FILES, LINEAGE_FILE, AtlasLayers, load_layers
 
 
 class Store(Protocol):
@@ -36,7 +36,7 @@ class EmbeddedStore:
     def fingerprint(self) -> str:
         """Hash of the folder and of each layer file's name, size and modification time."""
         digest = hashlib.sha256(str(self.geodata_dir.resolve()).encode())
-        for name in sorted(LAYER_FILES.values()):
+        for name in sorted([*LAYER_FILES.values(), LINEAGE_FILE]):
             path = self.geodata_dir / name
             size, mtime = (
                 (path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else (-1, -1)

@@ -51,6 +51,48 @@ def incident_radius(fatalities: int | None) -> float:
     return min(4.0 + 2.2 * math.sqrt(fatalities), 22.0)
 
 
+# ACLED geo_precision -> radius in metres of the uncertainty ring: 1 the town itself (a
+# small ring), 2 near the town (within about 25 km), 3 only the region is known.
+PRECISION_RADIUS_M: dict[int, int] = {1: 0, 2: 25_000, 3: 100_000}
+
+# Hexagon colour ramp: (lowest count in the class, colour).
+HEX_CLASSES: tuple[tuple[int, str], ...] = (
+    (1, "#fee5d9"),
+    (3, "#fcae91"),
+    (10, "#fb6a4a"),
+    (30, "#de2d26"),
+    (100, "#a50f15"),
+)
+
+
+def uncertainty_radius_m(geo_precision: int) -> int:
+    """Radius of the ring that shows where an incident may really have happened."""
+    return PRECISION_RADIUS_M.get(geo_precision, PRECISION_RADIUS_M[3])
+
+
+def hex_colour(count: int) -> str:
+    """Colour of a hexagon holding ``count`` incidents."""
+    colour = HEX_CLASSES[0][1]
+    for lowest, candidate in HEX_CLASSES:
+        if count >= lowest:
+            colour = candidate
+    return colour
+
+
+def hex_legend() -> list[tuple[str, str]]:
+    """(label, colour) for each hexagon class, e.g. ``("3–9", "#fcae91")``."""
+    items = []
+    for i, (lowest, colour) in enumerate(HEX_CLASSES):
+        upper = HEX_CLASSES[i + 1][0] - 1 if i + 1 < len(HEX_CLASSES) else None
+        label = (
+            f"{lowest}+"
+            if upper is None
+            else (f"{lowest}" if upper == lowest else f"{lowest}–{upper}")
+        )
+        items.append((label, colour))
+    return items
+
+
 def mission_symbol(mission: str) -> tuple[str, str]:
     """(symbol, colour) of a deployment by its mission."""
     return MISSION_SYMBOLS.get(mission, DEFAULT_MISSION_SYMBOL)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
-from loaders.curated import load_deployments, load_incidents
+from loaders.curated import load_deployments, load_incidents, load_lineage
 from loaders.errors import LayerError, Problem
 from loaders.reference import (
     assign_regions,
@@ -17,7 +18,7 @@ from loaders.reference import (
     load_towns,
 )
 
-__all__ = ["LAYER_FILES", "AtlasLayers", "LayerError", "Problem", "load_layers"]
+__all__ = ["LAYER_FILES", "LINEAGE_FILE", "AtlasLayers", "LayerError", "Problem", "load_layers"]
 
 LAYER_FILES: dict[str, str] = {
     "countries": "countries.geojson",
@@ -27,6 +28,7 @@ LAYER_FILES: dict[str, str] = {
     "deployments": "deployments.csv",
     "incidents": "incidents.csv",
 }
+LINEAGE_FILE = "actor_lineage.csv"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class AtlasLayers:
     rivers: gpd.GeoDataFrame
     deployments: gpd.GeoDataFrame
     incidents: gpd.GeoDataFrame
+    lineage: pd.DataFrame
 
     def by_name(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers keyed by their names in :data:`LAYER_FILES`."""
@@ -61,4 +64,5 @@ def load_layers(geodata_dir: Path) -> AtlasLayers:
             load_deployments(geodata_dir / LAYER_FILES["deployments"]), regions
         ),
         incidents=assign_regions(load_incidents(geodata_dir / LAYER_FILES["incidents"]), regions),
+        lineage=load_lineage(geodata_dir / LINEAGE_FILE),
     )

@@ -67,3 +67,16 @@ MISSIONS: tuple[str, ...] = (
 DATE_PRECISION: dict[int, str] = {1: "day", 2: "week", 3: "month", 4: "year"}
 # How exactly a place is known, as ACLED's geo_precision.
 GEO_PRECISION: dict[int, str] = {1: "the town itself", 2: "near the town", 3: "the region only"}
+
+# ISO 3166-2 codes of the regions in the shipped regions layer.
+REGION_CODES: tuple[str, ...] = (
+    "ML-1",
+    "ML-2",
+    "ML-3",
+    "ML-4",
+    "ML-5",
+    "ML-6",
+    "ML-7",
+    "ML-8",
+    "ML-BKO",
+)

@@ -14,7 +14,7 @@ from ui.widgets import show_map
 data = layers()
 view = current_view()
 start, end, incidents, deployments = view_layers(data, view)
-figures = headline(data.incidents, data.deployments, start, end)
+figures = headline(incidents, deployments)
 
 st.title("Mali Security Atlas")
 st.caption(f"{start:%d %B %Y} – {end:%d %B %Y}")

@@ -10,7 +10,7 @@ import geopandas as gpd
 from shapely.geometry import LineString, Point, box
 
 from loaders import AtlasLayers
-from loaders.curated import load_deployments, load_incidents
+from loaders.curated import load_deployments, load_incidents, load_lineage
 from loaders.reference import assign_regions
 
 INCIDENT_HEADER = [
@@ -212,6 +212,7 @@ def write_curated(folder: Path, incidents: list[dict[str, str]] | None = None) -
         ]
     )
     write_csv(folder / "incidents.csv", INCIDENT_HEADER, rows)
+    write_csv(folder / "actor_lineage.csv", LINEAGE_HEADER, lineage_rows())
     write_csv(
         folder / "deployments.csv",
         DEPLOYMENT_HEADER,
@@ -233,6 +234,47 @@ def write_curated(folder: Path, incidents: list[dict[str, str]] | None = None) -
     )
 
 
+LINEAGE_HEADER = (
+    "group,related_group,relation,from_date,to_date,source_publisher,source_title,source_date"
+).split(",")
+JNIM = "JNIM: Group for Support of Islam and Muslims"
+
+
+def lineage_rows() -> list[dict[str, str]]:
+    """MUJAO into al-Mourabitoun into JNIM; ISGS split from al-Mourabitoun."""
+    base = {"to_date": "", "source_publisher": "test", "source_title": "test", "source_date": ""}
+    return [
+        base
+        | {
+            "group": "MUJAO",
+            "related_group": "Al Mourabitoun",
+            "relation": "merged_into",
+            "from_date": "2013-08-22",
+        },
+        base
+        | {
+            "group": "Al Mourabitoun",
+            "related_group": JNIM,
+            "relation": "merged_into",
+            "from_date": "2017-03-02",
+        },
+        base
+        | {
+            "group": "Ansar Dine",
+            "related_group": JNIM,
+            "relation": "merged_into",
+            "from_date": "2017-03-02",
+        },
+        base
+        | {
+            "group": "ISGS",
+            "related_group": "Al Mourabitoun",
+            "relation": "split_from",
+            "from_date": "2015-05-13",
+        },
+    ]
+
+
 def small_layers(folder: Path, incidents: list[dict[str, str]] | None = None) -> AtlasLayers:
     """A tiny but complete atlas, its curated files written to ``folder`` and loaded back."""
     reference = reference_frames()
@@ -242,6 +284,7 @@ def small_layers(folder: Path, incidents: list[dict[str, str]] | None = None) ->
         **reference,
         deployments=assign_regions(load_deployments(folder / "deployments.csv"), regions),
         incidents=assign_regions(load_incidents(folder / "incidents.csv"), regions),
+        lineage=load_lineage(folder / "actor_lineage.csv"),
     )
 
 

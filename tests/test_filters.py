@@ -33,7 +33,11 @@ def test_deployments_active_between_respects_open_and_closed_ends(layers):
 
 
 def test_headline_counts_fatalities_and_ranks_regions(layers):
-    figures = headline(layers.incidents, layers.deployments, date(2015, 1, 1), date(2017, 12, 31))
+    start, end = date(2015, 1, 1), date(2017, 12, 31)
+    figures = headline(
+        incidents_between(layers.incidents, start, end),
+        deployments_active_between(layers.deployments, start, end),
+    )
     assert figures.incidents == 3
     assert figures.fatalities == 52  # 22 + 30; the Gao row has no published figure
     assert figures.incidents_without_fatality_figure == 1

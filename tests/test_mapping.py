@@ -66,10 +66,10 @@ def test_online_tile_layers_are_offered_but_not_shown(layers):
 
 def test_date_range_selects_the_incidents_drawn(layers):
     everything = _html(layers)
-    only_2015 = _html(layers, ViewState(date(2015, 1, 1), date(2015, 12, 31)))
+    only_2015 = _html(layers, ViewState(date_from=date(2015, 1, 1), date_to=date(2015, 12, 31)))
     assert everything.count('"atlas-incident"') == only_2015.count('"atlas-incident"') == 1
-    assert "Incidents (3)" in everything
-    assert "Incidents (1)" in only_2015
+    assert "Incidents (3, points)" in everything
+    assert "Incidents (1, points)" in only_2015
     assert "T-2" in everything
     assert "T-2" not in only_2015
 

@@ -11,7 +11,24 @@ def test_default_view_has_an_empty_query():
 
 
 def test_view_round_trips_through_its_query_string():
-    view = ViewState(date(2015, 1, 1), date(2015, 12, 31), ("regions", "incidents"))
+    view = ViewState(
+        date_from=date(2015, 1, 1),
+        date_to=date(2015, 12, 31),
+        layers=("regions", "incidents"),
+        regions=("ML-BKO", "ML-7"),
+        event_types=("Battles",),
+        actors=("JNIM: Group for Support of Islam and Muslims",),
+        families=("al-Qaeda network",),
+        min_fatalities=5,
+        agg="hexes",
+        rings=True,
+        precise_only=True,
+        lat=16.25,
+        lon=-0.05,
+        zoom=7,
+        near="Gao",
+        radius_km=25.5,
+    )
     parsed = parse_query_string(view.to_query_string())
     assert parsed.errors == ()
     assert parsed.view == view
@@ -29,8 +46,17 @@ def test_layers_none_hides_every_overlay():
         ("from=2015-02-30", "from", "not a date written YYYY-MM-DD"),
         ("from=05/03/2015", "from", "not a date written YYYY-MM-DD"),
         ("to=2014-01-01&from=2015-01-01", "to", "is before from=2015-01-01"),
-        ("from=2015-01-01&from=2016-01-01", "from", "give one date"),
-        ("layers=incidents,bogus", "layers", "unknown"),
+        ("from=2015-01-01&from=2016-01-01", "from", "give one value"),
+        ("region=ML-99", "region", "unknown value"),
+        ("type=Skirmish", "type", "unknown value"),
+        ("minfat=-1", "minfat", "outside 0..100000"),
+        ("minfat=lots", "minfat", "not a whole number"),
+        ("agg=cubes", "agg", "not one of auto, points"),
+        ("rings=maybe", "rings", "not 1 or 0"),
+        ("zoom=30", "zoom", "outside 4..13"),
+        ("lat=16", "lat/lon", "give both lat and lon"),
+        ("radius=0", "radius", "outside 1..500"),
+        ("layers=incidents,bogus", "layers", "unknown value"),
     ],
 )
 def test_bad_parameter_is_reported_and_replaced_by_its_default(query, name, reason):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
@@ -66,7 +67,8 @@ def sidebar_controls(data_start: date, data_end: date) -> ViewState:
             key="layers",
         )
     new_start, new_end = chosen
-    updated = ViewState(
+    updated = replace(
+        view,
         date_from=None if new_start == data_start else new_start,
         date_to=None if new_end == data_end else new_end,
         layers=tuple(name for name in LAYER_NAMES if name in shown),

@@ -1,0 +1,67 @@
+"""Adaptive aggregation: how incidents are drawn so the map stays fast at any count.
+
+Below :data:`POINTS_MAX` incidents every one is a point; up to :data:`CLUSTERS_MAX` they are
+clustered in the browser; above that they are counted into H3 hexagons on the server, so the
+page carries a few hundred cells instead of a marker per incident. The thresholds come from
+``bench/map_bench.py`` (figures in its output): one marker costs the browser far more than one
+hexagon, and clustering stays interactive up to some tens of thousands of points.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+from shapely.geometry import Polygon
+
+POINTS_MAX = 3_000
+CLUSTERS_MAX = 30_000
+DEFAULT_HEX_RESOLUTION = 4  # cells of about 1,770 km²: a country-wide view
+ZOOM_TO_RESOLUTION = {4: 3, 5: 4, 6: 4, 7: 5, 8: 5, 9: 6, 10: 6, 11: 7, 12: 7, 13: 8}
+
+
+def resolve_mode(requested: str, count: int) -> str:
+    """The drawing mode for ``count`` incidents: the requested one, or by count for ``auto``."""
+    if requested != "auto":
+        return requested
+    if count <= POINTS_MAX:
+        return "points"
+    if count <= CLUSTERS_MAX:
+        return "clusters"
+    return "hexes"
+
+
+def hex_resolution(zoom: int | None) -> int:
+    """The H3 resolution that suits a map zoom (cells a few tens of pixels across)."""
+    return ZOOM_TO_RESOLUTION.get(zoom, DEFAULT_HEX_RESOLUTION) if zoom else DEFAULT_HEX_RESOLUTION
+
+
+def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
+    """Count incidents and fatalities per H3 cell.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per non-empty cell: ``cell`` (H3 index), ``incidents``, ``fatalities``
+        (unknown counted as 0) and the hexagon ``geometry`` in EPSG:4326, most incidents first.
+    """
+    columns = ["cell", "incidents", "fatalities", "geometry"]
+    if incidents.empty:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs="EPSG:4326")
+    lats = incidents.geometry.y.to_numpy()
+    lons = incidents.geometry.x.to_numpy()
+    cells = [h3.latlng_to_cell(lat, lon, resolution) for lat, lon in zip(lats, lons, strict=True)]
+    frame = pd.DataFrame(
+        {"cell": cells, "fatalities": incidents["fatalities"].fillna(0).to_numpy(dtype=np.int64)}
+    )
+    counts = (
+        frame.groupby("cell")
+        .agg(incidents=("cell", "size"), fatalities=("fatalities", "sum"))
+        .reset_index()
+        .sort_values(["incidents", "cell"], ascending=[False, True], ignore_index=True)
+    )
+    shapes = [
+        Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(cell)]) for cell in counts["cell"]
+    ]
+    return gpd.GeoDataFrame(counts, geometry=shapes, crs="EPSG:4326")[columns]

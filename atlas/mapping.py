@@ -119,8 +119,8 @@ rows.forEach(function(r){
 class _ClusteredIncidents(JSCSSMixin, _RowsLayer):
     """The same markers, clustered in the browser (Leaflet.markercluster, served locally)."""
 
-    default_js = [("markerclusterjs", asset_url("markerclusterjs"))]
-    default_css = [
+    default_js = [("markerclusterjs", asset_url("markerclusterjs"))]  # noqa: RUF012 (folium API)
+    default_css = [  # noqa: RUF012 (folium API)
         ("markerclustercss", asset_url("markerclustercss")),
         ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
     ]

@@ -114,7 +114,7 @@ class ParsedView:
     errors: tuple[ParamError, ...] = field(default_factory=tuple)
 
 
-class _Invalid(ValueError):
+class _InvalidParamError(ValueError):
     """A parameter value that cannot be used; the message says why."""
 
 
@@ -128,14 +128,14 @@ def _values(params: Mapping[str, str | Sequence[str]], name: str) -> list[str]:
 
 def _single(values: list[str]) -> str:
     if len(values) > 1:
-        raise _Invalid("give one value")
+        raise _InvalidParamError("give one value")
     return values[0]
 
 
 def _read_date(values: list[str]) -> date:
     parsed = parse_iso_date(_single(values))
     if parsed is None:
-        raise _Invalid("not a date written YYYY-MM-DD")
+        raise _InvalidParamError("not a date written YYYY-MM-DD")
     return parsed
 
 
@@ -146,9 +146,9 @@ def _read_number(low: float, high: float, *, integer: bool = False) -> Callable[
             number: float | int = int(text) if integer else float(text)
         except ValueError:
             kind = "a whole number" if integer else "a number"
-            raise _Invalid(f"not {kind}") from None
+            raise _InvalidParamError(f"not {kind}") from None
         if not low <= number <= high:
-            raise _Invalid(f"outside {low:g}..{high:g}")
+            raise _InvalidParamError(f"outside {low:g}..{high:g}")
         return number
 
     return read
@@ -157,7 +157,7 @@ def _read_number(low: float, high: float, *, integer: bool = False) -> Callable[
 def _read_flag(values: list[str]) -> bool:
     text = _single(values).lower()
     if text not in ("1", "0", "true", "false", "yes", "no"):
-        raise _Invalid("not 1 or 0")
+        raise _InvalidParamError("not 1 or 0")
     return text in ("1", "true", "yes")
 
 
@@ -165,7 +165,7 @@ def _read_choice(allowed: Sequence[str]) -> Callable[[list[str]], str]:
     def read(values: list[str]) -> str:
         text = _single(values)
         if text not in allowed:
-            raise _Invalid(f"not one of {', '.join(allowed)}")
+            raise _InvalidParamError(f"not one of {', '.join(allowed)}")
         return text
 
     return read
@@ -193,7 +193,7 @@ def _read_layers(values: list[str], errors: list[str]) -> tuple[str, ...]:
         return ()
     layers: tuple[str, ...] = _read_members(LAYER_NAMES, ordered=True)(values, errors)
     if not layers:
-        raise _Invalid(f"no known layer; known: {', '.join(LAYER_NAMES)}")
+        raise _InvalidParamError(f"no known layer; known: {', '.join(LAYER_NAMES)}")
     return layers
 
 
@@ -268,7 +268,7 @@ def parse_view(params: Mapping[str, str | Sequence[str]]) -> ParsedView:
                     errors.append(ParamError(spec.name, member, "unknown value"))
             else:
                 chosen[spec.attr] = spec.read(values)
-        except _Invalid as exc:
+        except _InvalidParamError as exc:
             errors.append(ParamError(spec.name, ",".join(values), str(exc)))
     start, end = chosen.get("date_from"), chosen.get("date_to")
     if start and end and start > end:

@@ -234,9 +234,16 @@ def write_curated(folder: Path, incidents: list[dict[str, str]] | None = None) -
     )
 
 
-LINEAGE_HEADER = (
-    "group,related_group,relation,from_date,to_date,source_publisher,source_title,source_date"
-).split(",")
+LINEAGE_HEADER = [
+    "group",
+    "related_group",
+    "relation",
+    "from_date",
+    "to_date",
+    "source_publisher",
+    "source_title",
+    "source_date",
+]
 JNIM = "JNIM: Group for Support of Islam and Muslims"
 
 

@@ -1,0 +1,130 @@
+"""Regions of Mali compared: counts, density, change against the previous period, surges.
+
+Surge rules (documented in the README):
+
+* **Rise**: incidents in the range are at least double those of the previous period of the
+  same length (a rise of 100 % or more), and at least :data:`MIN_SURGE_INCIDENTS`, so that
+  one incident after none is not called a surge.
+* **Fatalities at a one-year high**: the fatalities of the last 30 days of the range are
+  above zero and at least as high as in any 30-day window of the 365 days before them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import geopandas as gpd
+import pandas as pd
+
+MIN_SURGE_INCIDENTS = 3
+EQUAL_AREA = "EPSG:6933"  # World Cylindrical Equal Area, for km²
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before ``start``."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def is_rise(current: int, previous: int) -> bool:
+    """True when ``current`` is at least double ``previous`` and big enough to matter."""
+    return current >= MIN_SURGE_INCIDENTS and current >= 2 * previous
+
+
+def fatalities_at_one_year_high(incidents: pd.DataFrame, end: date) -> bool:
+    """True when the 30 days ending ``end`` had the most fatalities of any 30 days in a year.
+
+    Windows are compared day by day over the 365 days before the last window.
+    """
+    last_day = pd.Timestamp(end)
+    first_day = last_day - pd.Timedelta(days=365 + 29)
+    recent = incidents[
+        (incidents["event_date"] >= first_day) & (incidents["event_date"] <= last_day)
+    ]
+    if recent.empty:
+        return False
+    daily = (
+        recent.groupby(recent["event_date"].dt.normalize())["fatalities"]
+        .sum(min_count=1)
+        .fillna(0)
+        .reindex(pd.date_range(first_day, last_day, freq="D"), fill_value=0)
+    )
+    rolling = daily.rolling(30).sum().dropna()
+    latest = float(rolling.iloc[-1])
+    return latest > 0 and latest >= float(rolling.iloc[:-1].max())
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """One row of the regional comparison."""
+
+    iso_code: str
+    name: str
+    incidents: int
+    fatalities: int
+    per_10k_km2: float
+    previous_incidents: int
+    change_pct: float | None
+    rise: bool
+    fatality_high: bool
+
+
+def compare_regions(
+    in_range: pd.DataFrame,
+    in_previous: pd.DataFrame,
+    history: pd.DataFrame,
+    regions: gpd.GeoDataFrame,
+    end: date,
+) -> pd.DataFrame:
+    """Per region: incidents, fatalities, density, change and surge flags.
+
+    Parameters
+    ----------
+    in_range
+        Incidents of the view (already filtered) in its date range.
+    in_previous
+        The same filters over :func:`previous_period`.
+    history
+        The same filters over all dates (for the one-year-high rule).
+    regions
+        The regions layer (``iso_code``, ``name``, polygons in EPSG:4326).
+    end
+        The last day of the range.
+    """
+    areas = regions.geometry.to_crs(EQUAL_AREA).area / 1e6
+    rows = []
+    for code, name, area in zip(regions["iso_code"], regions["name"], areas, strict=True):
+        current = in_range[in_range["admin1"] == code]
+        previous = in_previous[in_previous["admin1"] == code]
+        n, before = len(current), len(previous)
+        rows.append(
+            RegionFigures(
+                iso_code=code,
+                name=name,
+                incidents=n,
+                fatalities=int(current["fatalities"].fillna(0).sum()),
+                per_10k_km2=round(n / area * 10_000, 2) if area else 0.0,
+                previous_incidents=before,
+                change_pct=round((n - before) / before * 100, 1) if before else None,
+                rise=is_rise(n, before),
+                fatality_high=fatalities_at_one_year_high(history[history["admin1"] == code], end),
+            ).__dict__
+        )
+    return pd.DataFrame(rows).sort_values(
+        ["incidents", "fatalities"], ascending=False, ignore_index=True
+    )
+
+
+def top_counts(incidents: pd.DataFrame, columns: list[str], top: int = 8) -> pd.Series:
+    """The most frequent values over several columns (e.g. both actors), most first."""
+    values = pd.concat([incidents[c] for c in columns], ignore_index=True)
+    values = values[values.notna() & (values.astype(str) != "")]
+    return values.value_counts().head(top)
+
+
+def deadliest(incidents: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """The incidents with the most fatalities (unknown figures last)."""
+    return incidents.sort_values(
+        ["fatalities", "event_date"], ascending=[False, False], na_position="last"
+    ).head(top)

@@ -1,0 +1,141 @@
+"""Proximity in metres, timelines and the regional surge rules on hand-made series."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from atlas.proximity import incidents_within_km, nearest_town, utm_crs_for
+from atlas.regions import (
+    compare_regions,
+    deadliest,
+    fatalities_at_one_year_high,
+    is_rise,
+    previous_period,
+    top_counts,
+)
+from atlas.timeline import counts_by_period
+from tests.factories import reference_frames
+
+GAO = Point(-0.0400, 16.2666)
+
+
+def _incidents(rows: list[tuple[str, float, float, int | None]], **columns) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame(
+        {
+            "id": [f"I{i}" for i in range(len(rows))],
+            "event_date": pd.to_datetime([r[0] for r in rows]),
+            "fatalities": pd.array([r[3] for r in rows], dtype="Int64"),
+            **columns,
+        },
+        geometry=[Point(r[1], r[2]) for r in rows],
+        crs="EPSG:4326",
+    )
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "epsg"),
+    [(-3.0, 16.77, 32630), (-0.04, 16.27, 32630), (1.41, 18.44, 32631), (-11.4, 14.4, 32629)],
+)
+def test_utm_zone_of_malian_places(lon, lat, epsg):
+    assert utm_crs_for(lon, lat).to_epsg() == epsg
+
+
+def test_incidents_within_km_measures_on_the_ground():
+    # 0.45 degrees of longitude at 16.27 N is about 48 km; of latitude, about 50 km.
+    incidents = _incidents(
+        [
+            ("2015-01-01", -0.04 + 0.45, 16.2666, 1),
+            ("2015-01-02", -0.04, 16.2666 + 0.45, 2),
+            ("2015-01-03", -0.04, 16.2666 + 0.47, 3),
+        ]
+    )
+    near = incidents_within_km(incidents, GAO, 50)
+    assert list(near["id"]) == ["I0", "I1"]
+    assert near["distance_km"].tolist() == pytest.approx([48.0, 49.8], abs=0.3)
+
+
+def test_radius_must_be_positive_and_crs_geographic():
+    incidents = _incidents([("2015-01-01", 0, 16, 1)])
+    with pytest.raises(ValueError, match="radius must be positive"):
+        incidents_within_km(incidents, GAO, 0)
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        incidents_within_km(incidents.to_crs(32630), GAO, 10)
+
+
+def test_nearest_town_within_a_distance():
+    towns = reference_frames()["towns"]
+    points = _incidents([("2015-01-01", -0.05, 16.3, 1), ("2015-01-01", 2.0, 19.0, 1)])
+    assert nearest_town(points, towns, 30).tolist()[0] == "Gao"
+    assert pd.isna(nearest_town(points, towns, 30).tolist()[1])
+
+
+def test_counts_by_month_fill_empty_months():
+    incidents = _incidents(
+        [("2015-01-05", 0, 16, 1), ("2015-03-02", 0, 16, None)], event_type=["Battles", "Riots"]
+    )
+    table = counts_by_period(incidents, "month")
+    assert table.to_dict("list") == {"Battles": [1, 0, 0], "Riots": [0, 0, 1]}
+    totals = counts_by_period(incidents, "month", by=None)
+    assert totals["fatalities"].tolist() == [1, 0, 0]
+    with pytest.raises(ValueError, match="period must be one of"):
+        counts_by_period(incidents, "day")
+
+
+def test_previous_period_has_the_same_length():
+    assert previous_period(date(2015, 3, 1), date(2015, 3, 31)) == (
+        date(2015, 1, 29),
+        date(2015, 2, 28),
+    )
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "rise"),
+    [(6, 3, True), (5, 3, False), (3, 0, True), (2, 0, False), (40, 20, True), (0, 0, False)],
+)
+def test_rise_rule(current, previous, rise):
+    assert is_rise(current, previous) is rise
+
+
+def test_fatalities_at_one_year_high():
+    quiet_year = [(f"2015-{m:02d}-10", 0, 16, 4) for m in range(1, 13)]
+    peak = [("2016-01-20", 0, 16, 9)]
+    assert fatalities_at_one_year_high(_incidents(quiet_year + peak), date(2016, 1, 31))
+    earlier_peak = [("2015-06-01", 0, 16, 50)]
+    assert not fatalities_at_one_year_high(
+        _incidents(quiet_year + peak + earlier_peak), date(2016, 1, 31)
+    )
+    assert not fatalities_at_one_year_high(_incidents(quiet_year), date(2016, 3, 31))
+
+
+def test_compare_regions_flags_a_doubling():
+    regions = reference_frames()["regions"]
+    now = _incidents([("2015-06-01", -8, 12.6, 1)] * 4, admin1=["ML-BKO"] * 4)
+    before = _incidents([("2015-04-01", -8, 12.6, 1)] * 2, admin1=["ML-BKO"] * 2)
+    table = compare_regions(now, before, pd.concat([before, now]), regions, date(2015, 6, 30))
+    bamako = table.set_index("iso_code").loc["ML-BKO"]
+    assert (bamako["incidents"], bamako["previous_incidents"], bamako["change_pct"]) == (
+        4,
+        2,
+        100.0,
+    )
+    assert bool(bamako["rise"])
+    gao = table.set_index("iso_code").loc["ML-7"]
+    assert gao["incidents"] == 0
+    assert pd.isna(gao["change_pct"])
+    assert bamako["per_10k_km2"] > gao["per_10k_km2"]
+
+
+def test_top_counts_and_deadliest():
+    incidents = _incidents(
+        [("2015-01-01", 0, 16, 5), ("2015-01-02", 0, 16, None), ("2015-01-03", 0, 16, 9)],
+        actor1=["AQIM", "AQIM", "MNLA"],
+        actor2=["", "MNLA", "AQIM"],
+    )
+    assert top_counts(incidents, ["actor1", "actor2"]).to_dict() == {"AQIM": 3, "MNLA": 2}
+    assert deadliest(incidents, 2)["id"].tolist() == ["I2", "I0"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import geopandas as gpd
@@ -24,7 +25,7 @@ from tests.factories import reference_frames
 GAO = Point(-0.0400, 16.2666)
 
 
-def _incidents(rows: list[tuple[str, float, float, int | None]], **columns) -> gpd.GeoDataFrame:
+def _incidents(rows: Sequence[tuple[str, float, float, int | None]], **columns) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
         {
             "id": [f"I{i}" for i in range(len(rows))],

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from atlas.filters import data_span
 from loaders import LayerError
 from ui.data import ensure_assets, layers
 from ui.view import sidebar_controls, url_errors
@@ -31,7 +30,7 @@ except LayerError as exc:
 for problem in url_errors():
     st.warning(str(problem))
 
-sidebar_controls(*data_span(data))
+sidebar_controls(data)
 
 navigation = st.navigation(
     [

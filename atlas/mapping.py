@@ -417,7 +417,13 @@ def view_layers(
     )
 
 
-def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> folium.Map:
+def build_map(
+    layers: AtlasLayers,
+    view: ViewState,
+    *,
+    height: int = 640,
+    highlight_id: str | None = None,
+) -> folium.Map:
     """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
 
     Parameters
@@ -428,6 +434,8 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
         Date range and visible layers.
     height
         Height in pixels of the map element.
+    highlight_id
+        An incident to ring and centre the map on (a row picked in a table).
     """
     _start, _end, incidents, deployments = view_layers(layers, view)
     fmap = folium.Map(
@@ -491,7 +499,21 @@ def build_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> fol
         fmap.add_child(_Legend(legend))
     fmap.add_child(_Attribution(map_attribution()))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    if view.lat is None or view.lon is None:
+    picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
+    if not picked.empty:
+        point = picked.geometry.iloc[0]
+        folium.CircleMarker(
+            [point.y, point.x],
+            radius=26,
+            color="#111111",
+            weight=3,
+            fill=False,
+            class_name="atlas-highlight",
+            interactive=False,
+        ).add_to(fmap)
+        fmap.location = [point.y, point.x]
+        fmap.options["zoom"] = max(view.zoom or 0, 8)
+    elif view.lat is None or view.lon is None:
         fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
     return fmap
 

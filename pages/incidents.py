@@ -1,35 +1,119 @@
-"""Incidents: the map of the range and a table of the same incidents."""
+"""Incidents: quick ranges and a month-by-month player, the map, a timeline and the table.
+
+A row picked in the table rings its incident on the map; a marker clicked on the map picks
+its row.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from atlas.filters import data_span
 from atlas.mapping import build_map, view_layers
+from atlas.proximity import incident_at
+from atlas.style import EVENT_TYPE_COLOURS
 from atlas.tables import incident_table
 from atlas.text import plural
+from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
 from ui.data import layers
-from ui.view import current_view
+from ui.view import current_view, request_range
 from ui.widgets import show_map
+
+PICKED = "picked_incident"
 
 data = layers()
 view = current_view()
 start, end, incidents, _ = view_layers(data, view)
+data_start, data_end = data_span(data)
 
 st.title("Incidents")
 st.markdown(
-    f"**{plural(len(incidents), 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}. "
-    "Move the date range in the sidebar to redraw the map and the table."
+    f"**{plural(len(incidents), 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}."
 )
 
-show_map(build_map(data, view), key="incidents_map", height=560)
+years = [str(y) for y in range(data_end.year, data_start.year - 1, -1)]
+quick_col, back_col, next_col, play_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
 
-st.subheader("Incidents in range")
-st.dataframe(
-    incident_table(incidents),
+
+def _apply_quick_range() -> None:
+    choice = st.session_state["quick_range"]
+    if choice != "Custom":
+        request_range(*quick_range(choice, data_start, data_end))
+
+
+quick_col.selectbox(
+    "Quick range",
+    ["Custom", *QUICK_RANGES, *years],
+    key="quick_range",
+    on_change=_apply_quick_range,
+)
+back_col.button(
+    "◀ Month",
+    on_click=lambda: request_range(*step_month(start, -1, data_start, data_end)),
+    width="stretch",
+)
+next_col.button(
+    "Month ▶",
+    on_click=lambda: request_range(*step_month(end, 1, data_start, data_end)),
+    width="stretch",
+)
+playing = play_col.toggle("Play", key="playing", help="Step forward one month every 3 seconds.")
+
+
+@st.fragment(run_every=3.0 if playing else None)
+def _player() -> None:
+    if st.session_state.get("playing") and end < data_end:
+        request_range(*step_month(end, 1, data_start, data_end))
+        st.rerun(scope="app")
+
+
+_player()
+
+clicked = show_map(
+    build_map(data, view, highlight_id=st.session_state.get(PICKED)),
+    key="incidents_map",
+    height=540,
+    on_click=True,
+)
+if clicked:
+    picked = incident_at(incidents, clicked["lat"], clicked["lng"])
+    if picked and picked != st.session_state.get(PICKED):
+        st.session_state[PICKED] = picked
+        st.rerun()
+
+period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
+by_type = counts_by_period(incidents, period)
+if by_type.empty:
+    st.info("No incidents in this view.")
+else:
+    st.bar_chart(
+        by_type,
+        color=[EVENT_TYPE_COLOURS.get(c, "#7f7f7f") for c in by_type.columns],
+        y_label="incidents",
+        height=220,
+    )
+    st.line_chart(
+        counts_by_period(incidents, period, by=None)["fatalities"], height=160, y_label="fatalities"
+    )
+
+table = incident_table(incidents)
+selection = st.dataframe(
+    table,
     hide_index=True,
     width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="incident_rows",
     column_config={
         "Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "Fatalities": st.column_config.NumberColumn(format="%d"),
     },
 )
+rows = selection.selection.rows if selection else []
+if rows:
+    chosen = str(table.iloc[rows[0]]["ID"])
+    if chosen != st.session_state.get(PICKED):
+        st.session_state[PICKED] = chosen
+        st.rerun()
+if st.session_state.get(PICKED) in set(table["ID"]):
+    st.caption(f"Ringed on the map: incident {st.session_state[PICKED]}.")

@@ -19,7 +19,7 @@ from atlas.regions import (
     previous_period,
     top_counts,
 )
-from atlas.timeline import counts_by_period
+from atlas.timeline import counts_by_period, quick_range, step_month
 from tests.factories import reference_frames
 
 GAO = Point(-0.0400, 16.2666)
@@ -140,3 +140,32 @@ def test_top_counts_and_deadliest():
     )
     assert top_counts(incidents, ["actor1", "actor2"]).to_dict() == {"AQIM": 3, "MNLA": 2}
     assert deadliest(incidents, 2)["id"].tolist() == ["I2", "I0"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Last 30 days", (date(2017, 12, 2), date(2017, 12, 31))),
+        ("Last 365 days", (date(2017, 1, 1), date(2017, 12, 31))),
+        ("2015", (date(2015, 1, 1), date(2015, 12, 31))),
+        ("2012", (date(2012, 1, 17), date(2012, 12, 31))),  # clipped to the data
+    ],
+)
+def test_quick_ranges(name, expected):
+    assert quick_range(name, date(2012, 1, 17), date(2017, 12, 31)) == expected
+
+
+def test_quick_range_errors():
+    with pytest.raises(ValueError, match="no data in 2019"):
+        quick_range("2019", date(2012, 1, 1), date(2017, 12, 31))
+    with pytest.raises(ValueError, match="unknown quick range"):
+        quick_range("Last week", date(2012, 1, 1), date(2017, 12, 31))
+
+
+def test_step_month_moves_by_calendar_months_and_stops_at_the_ends():
+    span = (date(2012, 1, 17), date(2017, 12, 20))
+    assert step_month(date(2015, 1, 10), 1, *span) == (date(2015, 2, 1), date(2015, 2, 28))
+    assert step_month(date(2016, 1, 31), 1, *span) == (date(2016, 2, 1), date(2016, 2, 29))
+    assert step_month(date(2015, 1, 10), -1, *span) == (date(2014, 12, 1), date(2014, 12, 31))
+    assert step_month(date(2017, 12, 1), 1, *span) == (date(2017, 12, 1), date(2017, 12, 20))
+    assert step_month(date(2012, 1, 20), -3, *span) == (date(2012, 1, 17), date(2012, 1, 31))

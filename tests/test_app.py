@@ -95,7 +95,7 @@ def test_moving_the_slider_updates_figures_and_url(geodata):
 
 def test_layers_control_hides_layers_on_the_map(geodata):
     at = _run({"layers": "regions,towns"})
-    assert at.multiselect[0].value == ["regions", "towns"]
+    assert at.multiselect(key="layers").value == ["regions", "towns"]
     script = _map_scripts(at)[0]
     assert "atlas-incident" not in script
 

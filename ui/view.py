@@ -7,10 +7,20 @@ from datetime import date
 
 import streamlit as st
 
-from atlas.view import LAYER_NAMES, ParamError, ViewState, parse_view
+from atlas.filters import data_span
+from atlas.view import AGGREGATIONS, LAYER_NAMES, ParamError, ViewState, parse_view
+from loaders import AtlasLayers
+from loaders.vocabulary import ACTOR_FAMILIES, EVENT_TYPES
 
 _VIEW_KEY = "atlas_view"
 _ERRORS_KEY = "atlas_view_errors"
+AGGREGATION_LABELS = {
+    "auto": "Automatic (by count)",
+    "points": "Points",
+    "clusters": "Clusters",
+    "hexes": "Hexagons",
+    "heat": "Heat map",
+}
 
 
 def _query_params() -> dict[str, list[str]]:
@@ -42,36 +52,125 @@ def set_view(view: ViewState) -> None:
         st.query_params.from_dict(query)
 
 
-def sidebar_controls(data_start: date, data_end: date) -> ViewState:
-    """The shared sidebar: date range and visible layers. Returns the resulting view."""
+DATE_RANGE_KEY = "date_range"
+_PENDING_RANGE_KEY = "pending_date_range"
+
+
+def request_range(start: date, end: date) -> None:
+    """Ask for a new date range; the sidebar slider takes it on this or the next run.
+
+    A widget's value cannot be set once the widget exists in a run, so buttons and the
+    player leave the range here and the slider picks it up before it is drawn.
+    """
+    st.session_state[_PENDING_RANGE_KEY] = (start, end)
+
+
+def _actor_options(layers: AtlasLayers, chosen: tuple[str, ...]) -> list[str]:
+    names = set(layers.incidents["actor1"]) | set(layers.incidents["actor2"]) | set(chosen)
+    names |= set(layers.lineage["group"]) | set(layers.lineage["related_group"])
+    return sorted(n for n in names if isinstance(n, str) and n)
+
+
+def sidebar_controls(layers: AtlasLayers) -> ViewState:
+    """The shared sidebar: date range, filters and map options. Returns the resulting view."""
     view = current_view()
+    data_start, data_end = data_span(layers)
     start, end = view.date_range(data_start, data_end)
     start, end = max(start, data_start), min(end, data_end)
     if start > end:
         start, end = data_start, data_end
+    region_names = dict(zip(layers.regions["iso_code"], layers.regions["name"], strict=True))
     with st.sidebar:
         st.header("View")
+        if _PENDING_RANGE_KEY in st.session_state:
+            st.session_state[DATE_RANGE_KEY] = st.session_state.pop(_PENDING_RANGE_KEY)
+        st.session_state.setdefault(DATE_RANGE_KEY, (start, end))
         chosen = st.slider(
             "Date range",
             min_value=data_start,
             max_value=data_end,
-            value=(start, end),
             format="YYYY-MM-DD",
-            key="date_range",
+            key=DATE_RANGE_KEY,
         )
-        shown = st.multiselect(
-            "Layers",
-            options=list(LAYER_NAMES),
-            default=[name for name in LAYER_NAMES if view.shows(name)],
-            format_func=str.capitalize,
-            key="layers",
+        filtering = bool(view.regions or view.event_types or view.actors or view.families) or bool(
+            view.min_fatalities or view.precise_only
         )
+        with st.expander("Filters", expanded=filtering):
+            regions = st.multiselect(
+                "Regions",
+                options=sorted(region_names),
+                default=list(view.regions),
+                format_func=lambda code: f"{region_names.get(code, code)} ({code})",
+                key="f_regions",
+            )
+            event_types = st.multiselect(
+                "Event types",
+                options=list(EVENT_TYPES),
+                default=list(view.event_types),
+                key="f_types",
+            )
+            actors = st.multiselect(
+                "Actors",
+                options=_actor_options(layers, view.actors),
+                default=list(view.actors),
+                help="A group also selects the groups that merged into it (JNIM: Ansar Dine, "
+                "al-Mourabitoun, the Macina Liberation Front …).",
+                key="f_actors",
+            )
+            families = st.multiselect(
+                "Actor families",
+                options=list(ACTOR_FAMILIES),
+                default=list(view.families),
+                key="f_families",
+            )
+            min_fatalities = st.number_input(
+                "Fewest fatalities",
+                min_value=0,
+                max_value=100_000,
+                value=view.min_fatalities,
+                step=1,
+                key="f_minfat",
+            )
+            precise_only = st.checkbox(
+                "Leave out incidents located only to a region",
+                value=view.precise_only,
+                key="f_precise",
+            )
+        with st.expander("Map", expanded=False):
+            shown = st.multiselect(
+                "Layers",
+                options=list(LAYER_NAMES),
+                default=[name for name in LAYER_NAMES if view.shows(name)],
+                format_func=str.capitalize,
+                key="layers",
+            )
+            agg = st.selectbox(
+                "Draw incidents as",
+                options=list(AGGREGATIONS),
+                index=AGGREGATIONS.index(view.agg),
+                format_func=AGGREGATION_LABELS.get,
+                key="f_agg",
+            )
+            rings = st.checkbox(
+                "Show location uncertainty",
+                value=view.rings,
+                key="f_rings",
+                help="A ring around each incident whose place is known only roughly.",
+            )
     new_start, new_end = chosen
     updated = replace(
         view,
         date_from=None if new_start == data_start else new_start,
         date_to=None if new_end == data_end else new_end,
+        regions=tuple(regions),
+        event_types=tuple(event_types),
+        actors=tuple(actors),
+        families=tuple(families),
+        min_fatalities=int(min_fatalities),
+        precise_only=precise_only,
         layers=tuple(name for name in LAYER_NAMES if name in shown),
+        agg=str(agg),
+        rings=rings,
     )
     set_view(updated)
     return updated

@@ -9,9 +9,20 @@ from streamlit_folium import st_folium
 from atlas.attribution import footer_markdown
 
 
-def show_map(fmap: folium.Map, key: str, height: int = 640) -> None:
-    """Draw a map. No map event is returned, so panning and zooming never rerun the script."""
-    st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key=key)
+def show_map(
+    fmap: folium.Map, key: str, height: int = 640, *, on_click: bool = False
+) -> dict[str, float] | None:
+    """Draw a map; with ``on_click``, return the point of the last marker clicked.
+
+    Only clicks on markers are returned, never the extent, so panning and zooming do not
+    rerun the script.
+    """
+    returned = ["last_object_clicked"] if on_click else []
+    state = st_folium(
+        fmap, height=height, use_container_width=True, returned_objects=returned, key=key
+    )
+    clicked = (state or {}).get("last_object_clicked") if on_click else None
+    return clicked if isinstance(clicked, dict) and "lat" in clicked else None
 
 
 def footer() -> None:

@@ -38,6 +38,8 @@ navigation = st.navigation(
             HERE / "pages" / "home.py", title="Home", icon=":material/dashboard:", default=True
         ),
         st.Page(HERE / "pages" / "incidents.py", title="Incidents", icon=":material/crisis_alert:"),
+        st.Page(HERE / "pages" / "regions.py", title="Regions", icon=":material/map:"),
+        st.Page(HERE / "pages" / "deployments.py", title="Deployments", icon=":material/flag:"),
     ]
 )
 navigation.run()

@@ -11,6 +11,7 @@ labels) and :func:`atlas.escape.script_json` (the arrays our layers are drawn fr
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -417,31 +418,11 @@ def view_layers(
     )
 
 
-def build_map(
-    layers: AtlasLayers,
-    view: ViewState,
-    *,
-    height: int = 640,
-    highlight_id: str | None = None,
-) -> folium.Map:
-    """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
-
-    Parameters
-    ----------
-    layers
-        Every layer, validated (see :func:`loaders.load_layers`).
-    view
-        Date range and visible layers.
-    height
-        Height in pixels of the map element.
-    highlight_id
-        An incident to ring and centre the map on (a row picked in a table).
-    """
-    _start, _end, incidents, deployments = view_layers(layers, view)
+def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> folium.Map:
+    """A map with the offline basemap and the online alternatives, at the view's centre."""
+    centre = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
     fmap = folium.Map(
-        location=(view.lat, view.lon)
-        if view.lat is not None and view.lon is not None
-        else MALI_CENTRE,
+        location=centre or MALI_CENTRE,
         zoom_start=view.zoom or DEFAULT_ZOOM,
         tiles=None,
         min_zoom=MIN_ZOOM,
@@ -454,7 +435,6 @@ def build_map(
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
     figure.header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
-
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
         folium.TileLayer(
@@ -465,7 +445,37 @@ def build_map(
             show=False,
             max_zoom=MAX_ZOOM,
         ).add_to(fmap)
+    return fmap
 
+
+def finish_map(
+    fmap: folium.Map, view: ViewState, legend: str, focus: tuple[float, float] | None = None
+) -> folium.Map:
+    """Legend, attribution, layer control and the opening extent, common to every map.
+
+    ``focus`` (lat, lon) centres the map on a place; otherwise the view's own centre is
+    used, or the whole of Mali.
+    """
+    if legend:
+        fmap.add_child(_Legend(legend))
+    fmap.add_child(_Attribution(map_attribution()))
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    if focus is not None:
+        fmap.location = list(focus)
+        fmap.options["zoom"] = max(view.zoom or 0, 8)
+    elif view.lat is None or view.lon is None:
+        fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
+    return fmap
+
+
+def add_overlays(
+    fmap: folium.Map,
+    layers: AtlasLayers,
+    view: ViewState,
+    incidents: gpd.GeoDataFrame,
+    deployments: gpd.GeoDataFrame,
+) -> str:
+    """Draw the view's overlays on ``fmap``; return the legend they need."""
     if view.shows("regions"):
         _regions(layers).add_to(fmap)
     if view.shows("rivers"):
@@ -495,13 +505,37 @@ def build_map(
         legend = hex_legend_html() + legend
     elif view.shows("incidents") and mode == "heat":
         legend = f"<h4>Incidents ({escape_html(mode)})</h4><div>Density of incidents</div>" + legend
-    if legend:
-        fmap.add_child(_Legend(legend))
-    fmap.add_child(_Attribution(map_attribution()))
-    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    return legend
+
+
+def build_map(
+    layers: AtlasLayers,
+    view: ViewState,
+    *,
+    height: int = 640,
+    highlight_id: str | None = None,
+) -> folium.Map:
+    """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
+
+    Parameters
+    ----------
+    layers
+        Every layer, validated (see :func:`loaders.load_layers`).
+    view
+        Date range, filters, visible layers and drawing mode.
+    height
+        Height in pixels of the map element.
+    highlight_id
+        An incident to ring and centre the map on (a row picked in a table).
+    """
+    _start, _end, incidents, deployments = view_layers(layers, view)
+    fmap = base_map(layers, view, height=height)
+    legend = add_overlays(fmap, layers, view, incidents, deployments)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
+    focus = None
     if not picked.empty:
         point = picked.geometry.iloc[0]
+        focus = (point.y, point.x)
         folium.CircleMarker(
             [point.y, point.x],
             radius=26,
@@ -511,11 +545,7 @@ def build_map(
             class_name="atlas-highlight",
             interactive=False,
         ).add_to(fmap)
-        fmap.location = [point.y, point.x]
-        fmap.options["zoom"] = max(view.zoom or 0, 8)
-    elif view.lat is None or view.lon is None:
-        fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
-    return fmap
+    return finish_map(fmap, view, legend, focus)
 
 
 def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> folium.FeatureGroup:
@@ -565,3 +595,113 @@ def hex_legend_html() -> str:
             f"{escape_html(label)}</div>"
         )
     return "".join(parts)
+
+
+def build_region_map(
+    layers: AtlasLayers, view: ViewState, figures: pd.DataFrame, metric: str, label: str
+) -> folium.Map:
+    """A choropleth of one regional figure (a column of :func:`atlas.regions.compare_regions`).
+
+    Regions are shaded on a ramp from the lowest to the highest value; a tooltip gives the
+    figure, its change against the previous period and any surge flag.
+    """
+    values = figures.set_index("iso_code")
+    regions = layers.regions[["iso_code", "name", "geometry"]].copy()
+    regions["value"] = regions["iso_code"].map(values[metric]).fillna(0).astype(float)
+    top = float(regions["value"].max()) or 1.0
+    regions["colour"] = [style.ramp_colour(v / top) for v in regions["value"]]
+
+    def describe(code: str, name: str, value: float) -> str:
+        row = values.loc[code] if code in values.index else None
+        text = f"{name} ({code}): {value:,.2f} {label}".replace(".00 ", " ")
+        if row is not None and pd.notna(row["change_pct"]):
+            text += f"; {row['change_pct']:+.0f}% on the previous period"
+        if row is not None and row["rise"]:
+            text += "; SURGE"
+        if row is not None and row["fatality_high"]:
+            text += "; 30-day fatalities at a one-year high"
+        return escape_html(text)
+
+    regions["label"] = [
+        describe(c, n, v)
+        for c, n, v in zip(regions["iso_code"], regions["name"], regions["value"], strict=True)
+    ]
+    fmap = base_map(layers, view)
+    folium.GeoJson(
+        regions[["label", "colour", "geometry"]].to_json(drop_id=True),
+        name=f"Regions by {label}",
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["colour"],
+            "fillOpacity": 0.8,
+            "color": style.REGION_OUTLINE,
+            "weight": 1.2,
+            "className": "atlas-region-choropleth",
+        },
+        highlight_function=lambda _: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(fmap)
+    if view.shows("towns"):
+        _group_of(
+            _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
+            LAYER_TITLES["towns"],
+        ).add_to(fmap)
+    legend = (
+        f"<h4>{escape_html(label.capitalize())}</h4>"
+        f'<div><span class="swatch" style="background:{style.ramp_colour(0)}"></span>0</div>'
+        f'<div><span class="swatch" style="background:{style.ramp_colour(1)}"></span>'
+        f"{escape_html(f'{top:,.2f}'.replace('.00', ''))}</div>"
+    )
+    return finish_map(fmap, view, legend)
+
+
+def build_deployment_map(
+    layers: AtlasLayers,
+    view: ViewState,
+    active: gpd.GeoDataFrame,
+    nearby: gpd.GeoDataFrame,
+    circle: tuple[float, float, float] | None,
+) -> folium.Map:
+    """Bases active on one day, and the incidents near a chosen place within a radius.
+
+    Parameters
+    ----------
+    active
+        Deployments to draw (those active on the "as of" day).
+    nearby
+        Incidents to draw (those within the radius, in the view's range).
+    circle
+        (lat, lon, radius in metres) of the proximity circle, or None.
+    """
+    fmap = base_map(layers, view)
+    only = replace(
+        view, layers=tuple(n for n in view.layers if n not in ("deployments", "incidents"))
+    )
+    add_overlays(fmap, layers, only, nearby.iloc[0:0], active.iloc[0:0])
+    _group_of(
+        _DeploymentMarkers(deployment_rows(active), "atlas-deployment"),
+        f"{LAYER_TITLES['deployments']} ({len(active)})",
+    ).add_to(fmap)
+    points = replace(view, agg="points")
+    incidents_layer(nearby, points, "points").add_to(fmap)
+    focus = None
+    if circle is not None:
+        lat, lon, metres = circle
+        folium.Circle(
+            [lat, lon],
+            radius=metres,
+            color="#111111",
+            weight=2,
+            dash_array="6 4",
+            fill=False,
+            class_name="atlas-proximity",
+            interactive=False,
+        ).add_to(fmap)
+        focus = (lat, lon)
+    present_types = [t for t in style.EVENT_TYPE_COLOURS if t in set(nearby["event_type"])]
+    present_missions = [m for m in style.MISSION_SYMBOLS if m in set(active["mission"])]
+    return finish_map(
+        fmap,
+        replace(view, zoom=view.zoom or 7),
+        legend_html("points", present_types, present_missions),
+        focus,
+    )

@@ -12,6 +12,8 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import Point
 
+from loaders import AtlasLayers
+
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
     """The UTM zone (WGS 84) that contains a point, e.g. 30N for Timbuktu, 31N for Gao."""
@@ -83,3 +85,24 @@ def incident_at(incidents: gpd.GeoDataFrame, lat: float, lon: float) -> str | No
     ).abs().le(1e-5)
     hits = incidents.loc[close].sort_values("event_date")
     return None if hits.empty else str(hits["id"].iloc[-1])
+
+
+def place_point(layers: AtlasLayers, name: str) -> Point | None:
+    """The point of a town (English or French name) or a deployment site, by name."""
+    for frame, columns in (
+        (layers.towns, ("name", "name_fr")),
+        (layers.deployments, ("site",)),
+    ):
+        for column in columns:
+            hits = frame[frame[column] == name]
+            if not hits.empty:
+                point = hits.geometry.iloc[0]
+                return Point(point.x, point.y)
+    return None
+
+
+def place_names(layers: AtlasLayers) -> list[str]:
+    """Towns, then deployment sites, as offered for proximity."""
+    towns = sorted(layers.towns["name"])
+    sites = sorted(set(layers.deployments["site"]) - set(towns))
+    return towns + sites

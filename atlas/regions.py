@@ -17,6 +17,11 @@ from datetime import date, timedelta
 import geopandas as gpd
 import pandas as pd
 
+from atlas.filters import data_span, select_incidents
+from atlas.proximity import nearest_town
+from atlas.view import ViewState
+from loaders import AtlasLayers
+
 MIN_SURGE_INCIDENTS = 3
 EQUAL_AREA = "EPSG:6933"  # World Cylindrical Equal Area, for km²
 
@@ -128,3 +133,34 @@ def deadliest(incidents: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     return incidents.sort_values(
         ["fatalities", "event_date"], ascending=[False, False], na_position="last"
     ).head(top)
+
+
+def region_figures(layers: AtlasLayers, view: ViewState) -> tuple[date, date, pd.DataFrame]:
+    """The regional comparison of a view: its range and one row per region.
+
+    The previous period and the one-year history use the view's filters too, so a change
+    compares like with like.
+    """
+    data_start, data_end = data_span(layers)
+    start, end = view.date_range(data_start, data_end)
+    before_start, before_end = previous_period(start, end)
+
+    def chosen(first: date, last: date) -> pd.DataFrame:
+        return select_incidents(layers.incidents, view, layers.lineage, first, last)
+
+    table = compare_regions(
+        chosen(start, end),
+        chosen(before_start, before_end),
+        chosen(min(data_start, end - timedelta(days=400)), end),
+        layers.regions,
+        end,
+    )
+    return start, end, table
+
+
+def towns_most_affected(
+    incidents: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, max_km: float = 30, top: int = 8
+) -> pd.Series:
+    """Incidents per nearest town (within ``max_km``), most first."""
+    names = nearest_town(incidents, towns, max_km)
+    return names.dropna().value_counts().head(top)

@@ -65,6 +65,16 @@ HEX_CLASSES: tuple[tuple[int, str], ...] = (
 )
 
 
+# A sequential ramp for choropleths, pale to dark red.
+RAMP: tuple[str, ...] = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
+
+
+def ramp_colour(share: float) -> str:
+    """Colour for a value that is ``share`` (0 to 1) of the highest value shown."""
+    share = min(max(share, 0.0), 1.0)
+    return RAMP[min(int(share * len(RAMP)), len(RAMP) - 1)]
+
+
 def uncertainty_radius_m(geo_precision: int) -> int:
     """Radius of the ring that shows where an incident may really have happened."""
     return PRECISION_RADIUS_M.get(geo_precision, PRECISION_RADIUS_M[3])

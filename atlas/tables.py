@@ -22,6 +22,9 @@ INCIDENT_COLUMNS = {
 
 def incident_table(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
     """Incidents as a plain table, newest first, without geometry."""
-    table = pd.DataFrame(incidents[list(INCIDENT_COLUMNS)]).rename(columns=INCIDENT_COLUMNS)
+    columns = dict(INCIDENT_COLUMNS)
+    if "distance_km" in incidents.columns:  # incidents near a place
+        columns["distance_km"] = "Distance (km)"
+    table = pd.DataFrame(incidents[list(columns)]).rename(columns=columns)
     table["Date"] = table["Date"].dt.date
     return table.sort_values(["Date", "ID"], ascending=[False, True], ignore_index=True)

@@ -115,3 +115,39 @@ def test_broken_data_file_gives_a_clear_error_not_a_traceback(tmp_path, monkeypa
     message = at.error[0].value
     assert "incidents.csv, row 1, column 'event_date'" in message
     assert "20/11/2015" in message
+
+
+def test_regions_page_compares_regions_and_drills_down(geodata):
+    at = _run({"from": "2015-01-01", "to": "2017-12-31"}, page="pages/regions.py")
+    assert at.title[0].value == "Regions"
+    table = at.dataframe[0].value.set_index("Code")
+    assert table.loc["ML-BKO", "Incidents"] == 1
+    assert table.loc["ML-7", "Incidents"] == 1
+    assert at.selectbox(key="drill_region").value in {"ML-BKO", "ML-7"}
+    assert len(_map_scripts(at)) == 1
+
+
+def test_deployments_page_measures_incidents_near_a_place(geodata):
+    at = _run({"near": "Bamako", "radius": "25"}, page="pages/deployments.py")
+    assert at.title[0].value == "Deployments"
+    assert at.selectbox(key="near").value == "Bamako"
+    assert "**1 incident** within 25 km of Bamako" in at.markdown[0].value
+    assert at.query_params["near"] == "Bamako"
+    at.slider(key="radius").set_value(300).run()
+    assert "within 300 km of Bamako" in at.markdown[0].value
+
+
+def test_incidents_page_quick_range_and_month_steps(geodata):
+    at = _run(page="pages/incidents.py")
+    at.selectbox(key="quick_range").set_value("2016").run()
+    assert at.slider(key="date_range").value == (date(2016, 1, 1), date(2016, 12, 31))
+    at.button[1].click().run()  # Month ▶ from the end of the range
+    assert at.slider(key="date_range").value == (date(2017, 1, 1), date(2017, 1, 18))
+
+
+def test_filters_in_the_url_reach_the_widgets_and_the_figures(geodata):
+    at = _run({"region": "ML-7", "agg": "hexes", "family": "al-Qaeda network"})
+    assert at.multiselect(key="f_regions").value == ["ML-7"]
+    assert at.selectbox(key="f_agg").value == "hexes"
+    assert _metric(at, "Incidents") == "1"
+    assert "atlas-hex" in _map_scripts(at)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import cast
 
 import streamlit as st
 
@@ -148,7 +149,7 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
                 "Draw incidents as",
                 options=list(AGGREGATIONS),
                 index=AGGREGATIONS.index(view.agg),
-                format_func=AGGREGATION_LABELS.get,
+                format_func=lambda mode: AGGREGATION_LABELS[mode],
                 key="f_agg",
             )
             rings = st.checkbox(
@@ -157,7 +158,7 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
                 key="f_rings",
                 help="A ring around each incident whose place is known only roughly.",
             )
-    new_start, new_end = chosen
+    new_start, new_end = cast(tuple[date, date], chosen)
     updated = replace(
         view,
         date_from=None if new_start == data_start else new_start,

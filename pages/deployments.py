@@ -1,0 +1,97 @@
+"""Deployments: bases active on a chosen day, their timeline, and incidents near a place."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from atlas.filters import deployments_active_between
+from atlas.mapping import build_deployment_map, view_layers
+from atlas.proximity import incidents_within_km, place_names, place_point
+from atlas.style import MISSION_SYMBOLS
+from atlas.tables import incident_table
+from atlas.text import plural
+from atlas.timeline import counts_by_period
+from ui.data import layers
+from ui.view import current_view, set_view
+from ui.widgets import show_map
+
+data = layers()
+view = current_view()
+start, end, incidents, _ = view_layers(data, view)
+deployments = data.deployments
+
+st.title("Deployments")
+first_day = min(deployments["start_date"].min().date(), start)
+as_of = st.slider(
+    "Bases active on",
+    min_value=first_day,
+    max_value=end,
+    value=end,
+    format="YYYY-MM-DD",
+    key="as_of",
+)
+active = deployments_active_between(deployments, as_of, as_of)
+
+places = place_names(data)
+near_col, radius_col = st.columns([2, 3])
+near = near_col.selectbox(
+    "Incidents near",
+    places,
+    index=places.index(view.near) if view.near in places else None,
+    placeholder="Choose a town or base",
+    key="near",
+)
+radius = radius_col.slider("Within (km)", 5, 300, int(view.radius_km), step=5, key="radius")
+set_view(replace(view, near=near, radius_km=float(radius)))
+
+point = place_point(data, near) if near else None
+nearby = incidents_within_km(incidents, point, radius) if point else incidents.iloc[0:0]
+circle = (point.y, point.x, radius * 1000.0) if point else None
+st.markdown(
+    f"**{plural(len(active), 'base')}** active on {as_of:%d %B %Y}"
+    + (
+        f"; **{plural(len(nearby), 'incident')}** within {radius} km of {near} "
+        f"between {start:%d %B %Y} and {end:%d %B %Y}."
+        if point
+        else "."
+    )
+)
+show_map(build_deployment_map(data, view, active, nearby, circle), key="deployments_map")
+
+st.subheader("Timeline by mission")
+bars = deployments.assign(
+    until=deployments["end_date"].fillna(pd.Timestamp(end)), label=deployments["site"]
+)
+missions = [m for m in MISSION_SYMBOLS if m in set(bars["mission"])]
+chart = (
+    alt.Chart(bars[["label", "mission", "location", "start_date", "until"]])
+    .mark_bar(height=8)
+    .encode(
+        x=alt.X("start_date:T", title=None),
+        x2="until:T",
+        y=alt.Y("label:N", sort=alt.SortField("start_date"), title=None),
+        color=alt.Color(
+            "mission:N",
+            scale=alt.Scale(domain=missions, range=[MISSION_SYMBOLS[m][1] for m in missions]),
+        ),
+        tooltip=["mission", "label", "location", "start_date:T", "until:T"],
+    )
+)
+rule = (
+    alt.Chart(pd.DataFrame({"day": [pd.Timestamp(as_of)]}))
+    .mark_rule(color="black")
+    .encode(x="day:T")
+)
+st.altair_chart(chart + rule, use_container_width=True)
+
+if point:
+    st.subheader(f"Incidents within {radius} km of {near}")
+    if nearby.empty:
+        st.info("None in this view.")
+    else:
+        st.bar_chart(counts_by_period(nearby, "month"), y_label="incidents per month", height=200)
+        st.dataframe(incident_table(nearby), hide_index=True, width="stretch")

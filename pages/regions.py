@@ -1,0 +1,92 @@
+"""Regions: a choropleth of the range, change against the previous period, and a drill-down."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.filters import select_incidents
+from atlas.mapping import build_region_map
+from atlas.regions import (
+    deadliest,
+    previous_period,
+    region_figures,
+    top_counts,
+    towns_most_affected,
+)
+from atlas.tables import incident_table
+from atlas.timeline import counts_by_period
+from ui.data import layers
+from ui.view import current_view
+from ui.widgets import show_map
+
+METRICS = {
+    "incidents": "incidents",
+    "fatalities": "fatalities",
+    "per_10k_km2": "incidents per 10,000 km²",
+}
+
+data = layers()
+view = current_view()
+start, end, figures = region_figures(data, view)
+before = previous_period(start, end)
+
+st.title("Regions")
+st.caption(
+    f"{start:%d %B %Y} – {end:%d %B %Y}, compared with {before[0]:%d %B %Y} – "
+    f"{before[1]:%d %B %Y}. Ménaka and Taoudénit have no offline boundaries and count "
+    "within Gao and Timbuktu."
+)
+metric = st.radio(
+    "Shade regions by",
+    list(METRICS),
+    format_func=lambda m: METRICS[m],
+    horizontal=True,
+    key="region_metric",
+)
+flagged = figures[figures["rise"] | figures["fatality_high"]]
+for row in flagged.itertuples(index=False):
+    reasons = []
+    if row.rise:
+        reasons.append(f"incidents up from {row.previous_incidents} to {row.incidents}")
+    if row.fatality_high:
+        reasons.append("30-day fatalities at a one-year high")
+    st.warning(f"Surge in {row.name}: " + "; ".join(reasons) + ".")
+
+show_map(build_region_map(data, view, figures, metric, METRICS[metric]), key="regions_map")
+
+st.dataframe(
+    figures.rename(
+        columns={
+            "iso_code": "Code",
+            "name": "Region",
+            "incidents": "Incidents",
+            "fatalities": "Fatalities",
+            "per_10k_km2": "Per 10,000 km²",
+            "previous_incidents": "Previous period",
+            "change_pct": "Change %",
+            "rise": "Surge (≥100% rise)",
+            "fatality_high": "Fatalities at 1-year high",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader("Drill down")
+names = dict(zip(figures["iso_code"], figures["name"], strict=True))
+code = st.selectbox("Region", list(names), format_func=lambda c: names[c], key="drill_region")
+incidents = select_incidents(data.incidents, view, data.lineage, start, end)
+incidents = incidents[incidents["admin1"] == code]
+if incidents.empty:
+    st.info(f"No incidents in {names[code]} in this view.")
+else:
+    st.bar_chart(counts_by_period(incidents, "month"), y_label="incidents per month", height=220)
+    actors_col, types_col, towns_col = st.columns(3)
+    actors_col.markdown("**Top actors**")
+    actors_col.dataframe(top_counts(incidents, ["actor1", "actor2"]).rename("incidents"))
+    types_col.markdown("**Event types**")
+    types_col.dataframe(top_counts(incidents, ["event_type"]).rename("incidents"))
+    towns_col.markdown("**Towns most affected** (within 30 km)")
+    towns_col.dataframe(towns_most_affected(incidents, data.towns).rename("incidents"))
+    st.markdown("**Deadliest incidents**")
+    st.dataframe(incident_table(deadliest(incidents)), hide_index=True, width="stretch")

@@ -6,13 +6,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
+from atlas.mapping import view_layers
 from atlas.store import EmbeddedStore
-from loaders import LayerError
+from atlas.view import parse_query_string
+from loaders import AtlasLayers, LayerError
 
 NAMED_LAYERS = {"countries", "regions", "towns"}
 
@@ -45,6 +49,55 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     return 0
 
 
+def view_summary(layers: AtlasLayers, query: str) -> dict[str, Any]:
+    """The view a query string resolves to, its parameter errors and the incidents it selects."""
+    parsed = parse_query_string(query)
+    start, end, incidents, deployments = view_layers(layers, parsed.view)
+    view = asdict(parsed.view)
+    view.update(date_from=start.isoformat(), date_to=end.isoformat())
+    rows = incidents.sort_values(["event_date", "id"])
+    return {
+        "view": view,
+        "query": parsed.view.to_query_string(),
+        "errors": [asdict(e) for e in parsed.errors],
+        "count": len(incidents),
+        "fatalities": int(incidents["fatalities"].fillna(0).sum()),
+        "active_deployments": len(deployments),
+        "incidents": [
+            {
+                "id": r.id,
+                "date": r.event_date.date().isoformat(),
+                "location": r.location,
+                "event_type": r.event_type,
+                "actor1": r.actor1,
+                "fatalities": None if pd.isna(r.fatalities) else int(r.fatalities),
+            }
+            for r in rows.itertuples(index=False)
+        ],
+    }
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    summary = view_summary(EmbeddedStore(args.geodata).layers(), args.query)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        for error in summary["errors"]:
+            print(f"warning: URL parameter {error['name']}={error['value']!r}: {error['reason']}")
+        view = summary["view"]
+        print(
+            f"{view['date_from']} to {view['date_to']}: {summary['count']} incidents, "
+            f"{summary['fatalities']} fatalities, {summary['active_deployments']} deployments"
+        )
+        for row in summary["incidents"]:
+            dead = "?" if row["fatalities"] is None else row["fatalities"]
+            print(
+                f"{row['date']}  {row['id']:<12} {row['location']:<16} {dead:>4}  "
+                f"{row['event_type']}: {row['actor1']}"
+            )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m atlas``."""
     parser = argparse.ArgumentParser(prog="python -m atlas", description="Mali Security Atlas")
@@ -58,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     layers = commands.add_parser("layers", help="summarise every layer")
     layers.add_argument("--json", action="store_true", help="print one JSON object")
     layers.set_defaults(run=_cmd_layers)
+    view = commands.add_parser("view", help="resolve a view's query string and list its incidents")
+    view.add_argument("query", help='the query string of a page URL, e.g. "from=2015-01-01"')
+    view.add_argument("--json", action="store_true", help="print one JSON object")
+    view.set_defaults(run=_cmd_view)
     return parser
 
 

@@ -76,5 +76,7 @@ def incidents_stated(driver: WebDriver) -> int:
 
 def table_rows(driver: WebDriver) -> int:
     """Rows of the incidents table (Streamlit's data grid reports its row count)."""
-    grid = driver.find_element(By.CSS_SELECTOR, '[data-testid="stDataFrame"] [role="grid"]')
+    grid = WebDriverWait(driver, 30).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stDataFrame"] [role="grid"]')
+    )
     return int(grid.get_attribute("aria-rowcount") or 0) - 1  # the header row is counted

@@ -81,3 +81,23 @@ def test_a_url_reopens_its_view_in_a_fresh_browser(served_app, browser, shipped)
     in_2015 = shipped.incidents[shipped.incidents["event_date"].dt.year == 2015]
     assert map_counts(browser)["incidents"] == len(in_2015)
     assert incidents_stated(browser) == len(in_2015)
+
+
+def test_bamako_2015_link_shows_exactly_its_incidents(served_app, browser, shipped):
+    browser.get(served_app.url + "/?from=2015-01-01&to=2015-12-31&region=ML-BKO")
+    expected = shipped.incidents[
+        (shipped.incidents["event_date"].dt.year == 2015)
+        & (shipped.incidents["admin1"] == "ML-BKO")
+    ]
+    assert map_counts(browser)["incidents"] == len(expected) > 0
+    frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+    browser.switch_to.frame(frame)
+    try:
+        scripts = browser.execute_script(
+            "return [...document.scripts].map(s => s.textContent).join('\\n');"
+        )
+    finally:
+        browser.switch_to.default_content()
+    assert "Radisson" in scripts
+    metric = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]')
+    assert metric.text == str(len(expected))

@@ -55,7 +55,10 @@ ONLINE_TILES = (
 
 _CSS = """
 <style>
-.leaflet-container { background: %(background)s; font-family: system-ui, sans-serif; }
+/* Leaflet's own stylesheet may load after this one, hence the doubled selector. */
+.leaflet-container.leaflet-container { background: %(background)s;
+  font-family: system-ui, sans-serif; }
+.leaflet-container .leaflet-control-attribution { font-size: 11px; }
 .atlas-town-label { white-space: nowrap; font-size: 12px; font-weight: 600; color: #222;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 .atlas-town-label.rank-1 { font-size: 14px; }
@@ -103,18 +106,41 @@ class _RowsLayer(MacroElement):
         )
 
 
+# Builds an incident's popup when it opens, from values escaped on the server (see
+# incident_rows); only those values and our own labels are joined, so no data becomes markup.
+_INCIDENT_POPUP_JS = """
+var labels = opts.labels;
+function popupOf(r){
+  return function(){
+    var html = '<div class="atlas-popup"><h4>' + r[6] + '</h4><table>';
+    for (var i = 0; i < labels.length; i++) {
+      if (r[7 + i] === '') { continue; }
+      html += '<tr><th>' + labels[i] + '</th><td>' + r[7 + i] + '</td></tr>';
+    }
+    return html + '</table></div>';
+  };
+}
+function markerOf(r){
+  return L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1,
+      fillColor: r[3], fillOpacity: 0.85, className: cls})
+    .bindPopup(popupOf(r), {maxWidth: 380}).bindTooltip(r[5]);
+}
+"""
+
+
 class _IncidentMarkers(_RowsLayer):
-    # row: [lat, lon, radius, colour, popup html, tooltip text, uncertainty radius in metres]
-    _draw_js = """
+    # row: see incident_rows
+    _draw_js = (
+        _INCIDENT_POPUP_JS
+        + """
 rows.forEach(function(r){
-  if (opts.rings && r[6] > 0) {
-    L.circle([r[0], r[1]], {radius: r[6], color: r[3], weight: 1, dashArray: '3 3',
+  if (opts.rings && r[4] > 0) {
+    L.circle([r[0], r[1]], {radius: r[4], color: r[3], weight: 1, dashArray: '3 3',
         fillOpacity: 0.06, interactive: false, className: 'atlas-uncertainty'}).addTo(group);
   }
-  L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1, fillColor: r[3],
-      fillOpacity: 0.85, className: cls})
-    .bindPopup(r[4], {maxWidth: 380}).bindTooltip(r[5]).addTo(group);
+  markerOf(r).addTo(group);
 });"""
+    )
 
 
 class _ClusteredIncidents(JSCSSMixin, _RowsLayer):
@@ -125,16 +151,14 @@ class _ClusteredIncidents(JSCSSMixin, _RowsLayer):
         ("markerclustercss", asset_url("markerclustercss")),
         ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
     ]
-    _draw_js = """
+    _draw_js = (
+        _INCIDENT_POPUP_JS
+        + """
 var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
     maxClusterRadius: 50});
-var markers = rows.map(function(r){
-  return L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1,
-      fillColor: r[3], fillOpacity: 0.85, className: cls})
-    .bindPopup(r[4], {maxWidth: 380}).bindTooltip(r[5]);
-});
-cluster.addLayers(markers);
+cluster.addLayers(rows.map(markerOf));
 cluster.addTo(group);"""
+    )
 
 
 class _DeploymentMarkers(_RowsLayer):
@@ -223,40 +247,76 @@ def _int_or_none(value: Any) -> int | None:
     return None if is_missing(value) else int(value)
 
 
+INCIDENT_POPUP_LABELS: tuple[str, ...] = (
+    "Date",
+    "Event",
+    "Actor 1",
+    "Actor 2",
+    "Fatalities",
+    "Place",
+    "Description",
+    "Source",
+    "Dataset",
+    "ID",
+)
+
+
+INCIDENT_LABELS_ESCAPED = [escape_html(label) for label in INCIDENT_POPUP_LABELS]
+
+
+def _text(column: pd.Series) -> pd.Series:
+    return column.astype("string").fillna("")
+
+
+def _escaped(column: pd.Series) -> list[str]:
+    return [escape_html(value) for value in column]
+
+
 def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The array the incident layer is drawn from (one row per incident)."""
-    rows: list[list[Any]] = []
-    for rec in incidents.itertuples(index=False):
-        fatalities = _int_or_none(rec.fatalities)
-        actors = " vs ".join(a for a in (rec.actor1, rec.actor2) if a)
-        popup = popup_html(
-            f"{rec.sub_event_type}, {rec.location}",
-            [
-                ("Date", _day(rec.event_date)),
-                ("Event", f"{rec.event_type} / {rec.sub_event_type}"),
-                ("Actor 1", f"{rec.actor1} ({rec.actor1_family})"),
-                ("Actor 2", f"{rec.actor2} ({rec.actor2_family})" if rec.actor2 else None),
-                ("Fatalities", "unknown" if fatalities is None else fatalities),
-                ("Place", f"{rec.location}, {getattr(rec, 'admin1_name', '') or rec.country}"),
-                ("Description", rec.description),
-                ("Source", rec.source),
-                ("Dataset", rec.dataset),
-                ("ID", rec.id),
-            ],
-        )
-        tooltip = escape_html(f"{_day(rec.event_date)} · {rec.location} · {actors}")
-        rows.append(
-            [
-                round(rec.geometry.y, 5),
-                round(rec.geometry.x, 5),
-                round(style.incident_radius(fatalities), 1),
-                style.event_colour(rec.event_type),
-                popup,
-                tooltip,
-                style.uncertainty_radius_m(int(rec.geo_precision)),
-            ]
-        )
-    return rows
+    """The array the incident layer is drawn from, one row per incident.
+
+    A row is ``[lat, lon, radius px, colour, ring metres, tooltip, title, *popup values]``
+    with the popup values in the order of :data:`INCIDENT_POPUP_LABELS`; every text is
+    escaped here, and the browser assembles the popup only when it is opened. Built column
+    by column: at 100,000 incidents a loop over rows costs seconds.
+    """
+    if incidents.empty:
+        return []
+    dates = incidents["event_date"].dt.strftime("%Y-%m-%d")
+    location = _text(incidents["location"])
+    actor1, actor2 = _text(incidents["actor1"]), _text(incidents["actor2"])
+    has_actor2 = actor2 != ""
+    sub_type = _text(incidents["sub_event_type"])
+    fatalities = incidents["fatalities"]
+    region = _text(incidents["admin1_name"]) if "admin1_name" in incidents else None
+    country = _text(incidents["country"])
+    place = (
+        location + ", " + (region.where(region != "", country) if region is not None else country)
+    )
+    values = [
+        dates,
+        _text(incidents["event_type"]) + " / " + sub_type,
+        actor1 + " (" + _text(incidents["actor1_family"]) + ")",
+        (actor2 + " (" + _text(incidents["actor2_family"]) + ")").where(has_actor2, ""),
+        fatalities.astype("string").fillna("unknown"),
+        place,
+        _text(incidents["description"]),
+        _text(incidents["source"]),
+        _text(incidents["dataset"]),
+        _text(incidents["id"]),
+    ]
+    tooltip = dates + " · " + location + " · " + actor1 + (" vs " + actor2).where(has_actor2, "")
+    columns = [
+        incidents.geometry.y.round(5).tolist(),
+        incidents.geometry.x.round(5).tolist(),
+        style.incident_radii(fatalities).tolist(),
+        style.event_colours(incidents["event_type"]),
+        style.uncertainty_radii_m(incidents["geo_precision"]),
+        _escaped(tooltip),
+        _escaped(sub_type + ", " + location),
+        *(_escaped(column) for column in values),
+    ]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def deployment_rows(deployments: gpd.GeoDataFrame) -> list[list[Any]]:
@@ -553,10 +613,18 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
     group = folium.FeatureGroup(name=f"{LAYER_TITLES['incidents']} ({len(incidents):,}, {mode})")
     if mode == "points":
         group.add_child(
-            _IncidentMarkers(incident_rows(incidents), "atlas-incident", {"rings": view.rings})
+            _IncidentMarkers(
+                incident_rows(incidents),
+                "atlas-incident",
+                {"rings": view.rings, "labels": INCIDENT_LABELS_ESCAPED},
+            )
         )
     elif mode == "clusters":
-        group.add_child(_ClusteredIncidents(incident_rows(incidents), "atlas-incident"))
+        group.add_child(
+            _ClusteredIncidents(
+                incident_rows(incidents), "atlas-incident", {"labels": INCIDENT_LABELS_ESCAPED}
+            )
+        )
     elif mode == "hexes":
         cells = hex_cells(incidents, hex_resolution(view.zoom))
         cells["colour"] = [style.hex_colour(n) for n in cells["incidents"]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 # Event types (ACLED's vocabulary) -> colour. Chosen to stay distinct for common colour
 # blindness and on both the pale vector basemap and satellite tiles.
 EVENT_TYPE_COLOURS: dict[str, str] = {
@@ -101,6 +104,23 @@ def hex_legend() -> list[tuple[str, str]]:
         )
         items.append((label, colour))
     return items
+
+
+def incident_radii(fatalities: pd.Series) -> np.ndarray:
+    """:func:`incident_radius` for a whole column at once (unknown counts as 0), rounded."""
+    deaths = fatalities.fillna(0).to_numpy(dtype=float)
+    radii = np.where(deaths > 0, np.minimum(4.0 + 2.2 * np.sqrt(deaths.clip(0)), 22.0), 4.0)
+    return np.round(radii, 1)
+
+
+def event_colours(event_types: pd.Series) -> list[str]:
+    """:func:`event_colour` for a whole column."""
+    return [EVENT_TYPE_COLOURS.get(t, DEFAULT_EVENT_COLOUR) for t in event_types]
+
+
+def uncertainty_radii_m(geo_precision: pd.Series) -> list[int]:
+    """:func:`uncertainty_radius_m` for a whole column."""
+    return [uncertainty_radius_m(int(p)) for p in geo_precision]
 
 
 def mission_symbol(mission: str) -> tuple[str, str]:

@@ -89,11 +89,11 @@ def main() -> None:
             shipped, incidents=assign_regions(synthetic_incidents(size), shipped.regions)
         )
         if size <= NAIVE_LIMIT:
-            naive_s, naive_b = measure(lambda: naive_map(layers.incidents))
+            naive_s, naive_b = measure(lambda: naive_map(layers.incidents))  # noqa: B023
             print(f"{size:>9} {'naive':<10} {naive_s:>8.2f} {naive_b / 1e6:>7.2f} {1.0:>12.2f}")
         else:
             sample = layers.incidents.iloc[:NAIVE_LIMIT]
-            naive_s, naive_b = measure(lambda: naive_map(sample))
+            naive_s, naive_b = measure(lambda: naive_map(sample))  # noqa: B023
             naive_s, naive_b = naive_s * size / NAIVE_LIMIT, int(naive_b * size / NAIVE_LIMIT)
             print(f"{size:>9} {'naive*':<10} {naive_s:>8.2f} {naive_b / 1e6:>7.2f} {1.0:>12.2f}")
         for mode in ("points", "clusters", "hexes", "heat", "auto"):

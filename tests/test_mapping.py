@@ -31,10 +31,11 @@ def test_hostile_description_reaches_the_page_only_as_text(tmp_path):
     assert "</script><script>alert(2)" not in html
     # What the browser receives, once the script's JSON is read, is escaped text.
     arrays = [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", html)]
-    popup = next(str(row[4]) for rows in arrays for row in rows if "T-1" in str(row[4]))
-    assert (
-        "&lt;img src=x onerror=alert(1)&gt; &#96;backtick&#96; &#36;&#123;alert(1)&#125;" in popup
-    )
+    row = next(row for rows in arrays for row in rows if "T-1" in row)
+    escaped = "&lt;img src=x onerror=alert(1)&gt; &#96;backtick&#96; &#36;&#123;alert(1)&#125;"
+    assert escaped in row[13]  # the description
+    assert row[9].startswith(escaped)  # actor 1
+    assert escaped in row[5]  # the tooltip
 
 
 def test_popup_html_escapes_titles_and_values_and_skips_empty_fields():

@@ -1,0 +1,154 @@
+"""How fast the served app redraws the map after a date-slider move, in a real Chromium.
+
+Run: ``.venv/bin/python -m bench.slider_bench [--incidents 100000] [--moves 5]``.
+Writes a geodata folder with the shipped reference layers and N synthetic incidents, serves
+the app on a free loopback port with ``ATLAS_GEODATA_DIR`` pointing at it, and times, for
+each move of the slider's end by one step, the wait from the key press until the map in the
+page shows the new incident count. Needs Debian's chromium and chromium-driver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from atlas.paths import GEODATA_DIR, REPO_ROOT
+from bench.map_bench import synthetic_incidents
+
+_HEX_COUNT_JS = """
+const frame = document.querySelector('iframe[title*="st_folium"]');
+if (!frame || !frame.contentDocument) { return null; }
+const group = frame.contentDocument.querySelector('.leaflet-control-layers-overlays');
+return frame.contentDocument.querySelectorAll('path.atlas-hex, path.atlas-incident').length
+  + '|' + (group ? group.textContent : '');
+"""
+
+
+def write_geodata(folder: Path, count: int) -> None:
+    """The shipped layers, with ``count`` synthetic incidents in place of the curated ones."""
+    for path in GEODATA_DIR.iterdir():
+        if path.suffix in (".geojson", ".csv"):
+            shutil.copy(path, folder / path.name)
+    incidents = synthetic_incidents(count)
+    table = incidents.assign(
+        event_date=incidents["event_date"].dt.strftime("%Y-%m-%d"),
+        latitude=incidents.geometry.y.round(4),
+        longitude=incidents.geometry.x.round(4),
+        source_publisher="bench",
+        source_title="synthetic",
+        source_date="",
+        source_url="",
+    ).drop(columns=["geometry", "source", "dataset", "licence"])
+    table.to_csv(folder / "incidents.csv", index=False)
+
+
+def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the app on a free port and wait until it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address=127.0.0.1",
+            f"--server.port={port}",
+            "--server.headless=true",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "ATLAS_GEODATA_DIR": str(folder)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the app did not start")
+
+
+def browser() -> webdriver.Chrome:
+    """Headless Chromium with a fresh profile."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1600,1000",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def wait_for_change(driver: webdriver.Chrome, before: str | None, timeout: float = 120) -> str:
+    """Poll until the map's content differs from ``before``; return the new content."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = driver.execute_script(_HEX_COUNT_JS)
+        if now and now != before and not now.startswith("0|"):
+            return str(now)
+        time.sleep(0.01)
+    raise TimeoutError("the map did not change")
+
+
+def main() -> None:
+    """Print the time of each slider move and the median."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--moves", type=int, default=5)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
+    write_geodata(folder, args.incidents)
+    process, url = serve(folder)
+    driver = browser()
+    try:
+        began = time.perf_counter()
+        driver.get(url + "/")
+        state = wait_for_change(driver, None, timeout=300)
+        print(f"first load with {args.incidents:,} incidents: {time.perf_counter() - began:.2f} s")
+        end_thumb = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSlider"] input')[1]
+        timings = []
+        for _ in range(args.moves):
+            driver.execute_script("arguments[0].focus();", end_thumb)
+            began = time.perf_counter()
+            ActionChains(driver).send_keys(Keys.PAGE_DOWN).perform()
+            state = wait_for_change(driver, state)
+            timings.append(time.perf_counter() - began)
+            print(f"slider move -> map redrawn: {timings[-1]:.3f} s ({state.split('|')[1]})")
+        print(f"median {statistics.median(timings):.3f} s over {len(timings)} moves (budget 0.5 s)")
+    finally:
+        driver.quit()
+        process.terminate()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -40,6 +40,7 @@ navigation = st.navigation(
         st.Page(HERE / "pages" / "incidents.py", title="Incidents", icon=":material/crisis_alert:"),
         st.Page(HERE / "pages" / "regions.py", title="Regions", icon=":material/map:"),
         st.Page(HERE / "pages" / "deployments.py", title="Deployments", icon=":material/flag:"),
+        st.Page(HERE / "pages" / "data.py", title="Data", icon=":material/database:"),
     ]
 )
 navigation.run()

@@ -115,7 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("query", help='the query string of a page URL, e.g. "from=2015-01-01"')
     view.add_argument("--json", action="store_true", help="print one JSON object")
     view.set_defaults(run=_cmd_view)
+    _add_export_commands(commands)
+    _add_dataset_commands(commands)
     return parser
+
+
+def _add_dataset_commands(commands: Any) -> None:
+    """``import``, ``datasets`` and ``remove``: analysts' own data files."""
+    from atlas.datasets import add_dataset_commands
+
+    add_dataset_commands(commands)
+
+
+def _add_export_commands(commands: Any) -> None:
+    """``export`` and ``pack``: files of views, for scheduled briefings."""
+    from atlas.export.cli import add_export_commands
+
+    add_export_commands(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import geopandas as gpd
 import pandas as pd
@@ -18,9 +18,17 @@ def _timestamp(day: date) -> pd.Timestamp:
 
 
 def data_span(layers: AtlasLayers) -> tuple[date, date]:
-    """First and last day of the incidents (the default date range of a view)."""
-    dates = layers.incidents["event_date"]
-    return dates.min().date(), dates.max().date()
+    """First and last day of the incidents (the default date range of a view).
+
+    The span is at least two days long, so a range can always be chosen in it; with no
+    incidents at all it is the year up to today.
+    """
+    dates = layers.incidents["event_date"].dropna()
+    if dates.empty:
+        today = date.today()
+        return today - timedelta(days=365), today
+    first, last = dates.min().date(), dates.max().date()
+    return first, max(last, first + timedelta(days=1))
 
 
 IMPRECISE = 3  # geo_precision of an event located only to its region

@@ -32,6 +32,7 @@ from atlas.escape import escape_html, is_missing, script_json
 from atlas.filters import data_span, deployments_active_between, select_incidents
 from atlas.view import ViewState
 from loaders import AtlasLayers
+from loaders.curated import CURATED_DATASET
 
 MALI_CENTRE = (17.4, -3.5)
 DEFAULT_ZOOM = 5
@@ -509,16 +510,21 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> foli
 
 
 def finish_map(
-    fmap: folium.Map, view: ViewState, legend: str, focus: tuple[float, float] | None = None
+    fmap: folium.Map,
+    view: ViewState,
+    legend: str,
+    focus: tuple[float, float] | None = None,
+    shown: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Legend, attribution, layer control and the opening extent, common to every map.
 
     ``focus`` (lat, lon) centres the map on a place; otherwise the view's own centre is
-    used, or the whole of Mali.
+    used, or the whole of Mali. The licences of imported datasets among the ``shown``
+    incidents are added to the attribution, as their terms require.
     """
     if legend:
         fmap.add_child(_Legend(legend))
-    fmap.add_child(_Attribution(map_attribution()))
+    fmap.add_child(_Attribution(map_attribution(imported_licences(shown))))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     if focus is not None:
         fmap.location = list(focus)
@@ -526,6 +532,14 @@ def finish_map(
     elif view.lat is None or view.lon is None:
         fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
     return fmap
+
+
+def imported_licences(incidents: gpd.GeoDataFrame | None) -> list[str]:
+    """The attribution lines of the imported datasets among ``incidents``."""
+    if incidents is None or incidents.empty or "licence" not in incidents:
+        return []
+    imported = incidents.loc[incidents["dataset"] != CURATED_DATASET, "licence"]
+    return sorted({str(text) for text in imported.dropna() if str(text)})
 
 
 def add_overlays(
@@ -605,7 +619,7 @@ def build_map(
             class_name="atlas-highlight",
             interactive=False,
         ).add_to(fmap)
-    return finish_map(fmap, view, legend, focus)
+    return finish_map(fmap, view, legend, focus, incidents if view.shows("incidents") else None)
 
 
 def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> folium.FeatureGroup:
@@ -772,4 +786,5 @@ def build_deployment_map(
         replace(view, zoom=view.zoom or 7),
         legend_html("points", present_types, present_missions),
         focus,
+        nearby,
     )

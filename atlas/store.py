@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Protocol
 
+from atlas.datasets import DatasetStore, with_imported
 from atlas.paths import geodata_dir
 from loaders import LAYER_FILES, LINEAGE_FILE, AtlasLayers, load_layers
 
@@ -30,8 +31,10 @@ class Store(Protocol):
 class EmbeddedStore:
     """Layers read from the files shipped with the app (``geodata/``)."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, data_folder: Path | None = None) -> None:
         self.geodata_dir = folder or geodata_dir()
+        # Imported datasets (ATLAS_DATA_DIR) are added to the curated layers.
+        self.datasets = DatasetStore(data_folder, geodata=self.geodata_dir)
 
     def fingerprint(self) -> str:
         """Hash of the folder and of each layer file's name, size and modification time."""
@@ -42,8 +45,9 @@ class EmbeddedStore:
                 (path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else (-1, -1)
             )
             digest.update(f"{name}:{size}:{mtime};".encode())
+        digest.update(f"datasets:{self.datasets.fingerprint()};".encode())
         return digest.hexdigest()[:16]
 
     def layers(self) -> AtlasLayers:
-        """Load and validate every shipped layer."""
-        return load_layers(self.geodata_dir)
+        """Load and validate every shipped layer, plus the imported datasets."""
+        return with_imported(load_layers(self.geodata_dir), self.datasets)

@@ -139,7 +139,7 @@ def main() -> None:
         for _ in range(args.moves):
             driver.execute_script("arguments[0].focus();", end_thumb)
             began = time.perf_counter()
-            ActionChains(driver).send_keys(Keys.PAGE_DOWN).perform()
+            ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
             state = wait_for_change(driver, state)
             timings.append(time.perf_counter() - began)
             print(f"slider move -> map redrawn: {timings[-1]:.3f} s ({state.split('|')[1]})")

@@ -52,6 +52,7 @@ ACTOR_FAMILIES: tuple[str, ...] = (
     "Other state forces",
     "Civilians",
     "Unidentified",
+    "Other",  # imported actors no pattern of loaders.imports.actors recognises
 )
 
 MISSIONS: tuple[str, ...] = (

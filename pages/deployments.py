@@ -16,8 +16,11 @@ from atlas.tables import incident_table
 from atlas.text import plural
 from atlas.timeline import counts_by_period
 from ui.data import layers
+from ui.frame import require_frame
 from ui.view import current_view, set_view
 from ui.widgets import show_map
+
+require_frame()
 
 data = layers()
 view = current_view()

@@ -8,8 +8,11 @@ from atlas.filters import headline
 from atlas.mapping import build_map, view_layers
 from atlas.text import plural
 from ui.data import layers
+from ui.frame import require_frame
 from ui.view import current_view
 from ui.widgets import show_map
+
+require_frame()
 
 data = layers()
 view = current_view()

@@ -16,8 +16,11 @@ from atlas.tables import incident_table
 from atlas.text import plural
 from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
 from ui.data import layers
+from ui.frame import require_frame
 from ui.view import current_view, request_range
 from ui.widgets import show_map
+
+require_frame()
 
 PICKED = "picked_incident"
 

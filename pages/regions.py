@@ -16,8 +16,11 @@ from atlas.regions import (
 from atlas.tables import incident_table
 from atlas.timeline import counts_by_period
 from ui.data import layers
+from ui.frame import require_frame
 from ui.view import current_view
 from ui.widgets import show_map
+
+require_frame()
 
 METRICS = {
     "incidents": "incidents",

@@ -11,12 +11,19 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts"
+
+
+@pytest.fixture(autouse=True)
+def no_imported_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test starts with an empty data directory, whatever a developer imported."""
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
 def _free_port() -> int:
@@ -52,9 +59,9 @@ def _wait_until_healthy(app: ServedApp, timeout: float = 90.0) -> None:
     pytest.fail(f"the app did not answer within {timeout:.0f} s:\n{app.output()}")
 
 
-@pytest.fixture(scope="session")
-def served_app() -> Iterator[ServedApp]:
-    """The real app, served from this checkout on a free loopback port."""
+@contextmanager
+def serve_app(**env: str) -> Iterator[ServedApp]:
+    """Serve the real app from this checkout on a free loopback port, with extra ``env``."""
     port = _free_port()
     log = Path(tempfile.mkstemp(prefix="atlas-server-", suffix=".log")[1])
     with log.open("wb") as out:
@@ -73,7 +80,7 @@ def served_app() -> Iterator[ServedApp]:
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         )
     app = ServedApp(port, process, log)
     try:
@@ -85,6 +92,13 @@ def served_app() -> Iterator[ServedApp]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def served_app() -> Iterator[ServedApp]:
+    """The real app with the shipped data."""
+    with serve_app() as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from atlas.store import EmbeddedStore
 from tests.browser import foreign_requests, incidents_stated, map_counts, requested_urls, table_rows
+from tests.conftest import serve_app
+from tests.factories import incident_row, small_geodata_dir
 
 pytestmark = pytest.mark.browser
 
@@ -101,3 +103,39 @@ def test_bamako_2015_link_shows_exactly_its_incidents(served_app, browser, shipp
     assert "Radisson" in scripts
     metric = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]')
     assert metric.text == str(len(expected))
+
+
+HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` </script>'
+
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory):
+    folder = small_geodata_dir(
+        tmp_path_factory.mktemp("hostile"),
+        [incident_row(description=HOSTILE, actor1=HOSTILE, location=HOSTILE)],
+    )
+    with serve_app(ATLAS_GEODATA_DIR=str(folder)) as app:
+        yield app
+
+
+def test_hostile_text_shows_as_text_and_never_runs(hostile_app, browser):
+    browser.get(hostile_app.url + "/")
+    assert map_counts(browser)["incidents"] == 1
+    frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+    browser.switch_to.frame(frame)
+    try:
+        marker = browser.find_element(By.CSS_SELECTOR, "path.atlas-incident")
+        browser.execute_script(
+            "arguments[0].dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));"
+            "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));",
+            marker,
+        )
+        popup = WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
+        )
+        assert HOSTILE in (popup.get_attribute("textContent") or "")
+        assert browser.find_elements(By.CSS_SELECTOR, 'img[src="x"]') == []
+        assert browser.execute_script("return window.__pwned === undefined;")
+    finally:
+        browser.switch_to.default_content()
+    assert browser.execute_script("return window.__pwned === undefined;")

@@ -1,9 +1,10 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from atlas.filters import deployments_active_between, headline, incidents_between
-from tests.factories import small_layers
+from atlas.filters import data_span, deployments_active_between, headline, incidents_between
+from tests.factories import incident_row, small_layers
 
 
 @pytest.fixture
@@ -44,3 +45,11 @@ def test_headline_counts_fatalities_and_ranks_regions(layers):
     assert figures.active_deployments == 2
     # Ouagadougou is outside Mali: in the totals, not in the regional ranking.
     assert figures.top_regions == (("Bamako", 1), ("Gao", 1))
+
+
+def test_data_span_is_never_a_single_day(tmp_path):
+    one = small_layers(tmp_path, [incident_row()])
+    assert data_span(one) == (date(2015, 11, 20), date(2015, 11, 21))
+    empty = replace(one, incidents=one.incidents.iloc[0:0])
+    first, last = data_span(empty)
+    assert (last - first).days == 365

@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -93,4 +94,14 @@ def test_legend_lists_only_types_and_missions_present(layers):
 
 
 def test_attribution_names_geonames_licence(layers):
-    assert "GeoNames (geonames.org), CC BY 4.0" in _html(layers)
+    assert "GeoNames CC BY 4.0" in _html(layers)
+
+
+def test_imported_licences_join_the_map_attribution(tmp_path):
+    layers = small_layers(tmp_path)
+    incidents = layers.incidents.copy()
+    incidents.loc[0, "dataset"] = "acled"
+    incidents.loc[0, "licence"] = "ACLED (acleddata.com), accessed 2026-11-01"
+    html = _html(replace(layers, incidents=incidents))
+    assert "ACLED (acleddata.com), accessed 2026-11-01" in html
+    assert "GeoNames CC BY 4.0" in html

@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from atlas.attribution import footer_markdown
+from atlas.datasets import DatasetStore
 
 
 def show_map(
@@ -28,7 +29,7 @@ def show_map(
 def footer() -> None:
     """The data attribution, required by the sources' licences."""
     st.divider()
-    st.caption(footer_markdown())
+    st.caption(footer_markdown(DatasetStore().attributions()))
     st.caption(
         "Regions: Ménaka and Taoudénit (created 2016) have no offline boundaries and are "
         "shown within Gao and Timbuktu."

@@ -1,0 +1,573 @@
+"""Imported datasets on disk: GeoParquet files and one manifest, written atomically.
+
+Layout of the data directory (``ATLAS_DATA_DIR``, default ``data/`` in the project)::
+
+    manifest.json            every dataset: name, format, rows, dates, licence, its file
+    datasets/<name>-<token>.parquet
+    .lock                    held while an import or removal writes
+
+A dataset becomes visible only when ``manifest.json`` names it, and the manifest is replaced in
+one ``os.replace`` after the data file is complete on disk (temp file, fsync, rename, fsync of
+the directory). A process killed at any point leaves either the old manifest with the old
+files or the new one with the new files; files no manifest names are swept by the next write.
+Writers are serialised by a file lock; readers take no lock and retry once if a file they were
+about to read was swept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from atlas.paths import REPO_ROOT, geodata_dir
+from loaders import LAYER_FILES, AtlasLayers, LayerError
+from loaders.curated import CURATED_DATASET, CURATED_LICENCE
+from loaders.imports import (
+    DEPLOYMENTS,
+    INCIDENTS,
+    ImportOptions,
+    ImportReport,
+    Reference,
+    read_import,
+)
+from loaders.reference import load_countries, load_regions
+
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+DATA_SUBDIR = "datasets"
+MANIFEST_VERSION = 1
+LOCK_TIMEOUT_S = 120.0
+PAUSE_ENV = "ATLAS_IMPORT_PAUSE_AT"
+"""Test hook: the name of a write stage at which an import stops and waits to be killed."""
+
+Progress = Callable[[float, str], object]
+
+
+def data_dir() -> Path:
+    """The data directory: ``ATLAS_DATA_DIR`` when set, else ``data/`` in the project."""
+    override = os.environ.get("ATLAS_DATA_DIR")
+    return Path(override) if override else REPO_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One stored dataset as the manifest records it."""
+
+    name: str
+    format: str
+    kind: str
+    file: str
+    rows: int
+    date_min: str | None
+    date_max: str | None
+    licence: str
+    imported_at: str
+    source_file: str
+    encoding: str | None = None
+    access_date: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The fields ``python -m atlas datasets`` lists."""
+        return {
+            "name": self.name,
+            "format": self.format,
+            "kind": self.kind,
+            "rows": self.rows,
+            "incidents": self.rows if self.kind == INCIDENTS else 0,
+            "date_min": self.date_min,
+            "date_max": self.date_max,
+            "licence": self.licence,
+            "imported_at": self.imported_at,
+        }
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _pause_point(stage: str) -> None:
+    """Stop here, forever, when the test hook names this stage (the test then kills us)."""
+    if os.environ.get(PAUSE_ENV) == stage:
+        print(f"paused at {stage}", flush=True)
+        while True:  # pragma: no cover - ended by SIGKILL
+            signal.pause()
+
+
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Write ``target`` through a temp file in the same folder: fsync, replace, fsync dir."""
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    os.close(handle)
+    temp = Path(temp_name)
+    temp.chmod(0o644)  # mkstemp makes it private; the app may run as another user
+    try:
+        write(temp)
+        with temp.open("rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def merge_updates(
+    old: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, _Counts]:
+    """Merge a re-import into a stored dataset by ``id`` and ``source_version``.
+
+    New ids are added, ids whose version changed replace the stored row, the rest are left as
+    they were. Stored rows the new file does not mention are kept: an export often covers only
+    a period.
+    """
+    if old is None or old.empty:
+        return new, _Counts(len(new), 0, 0)
+    versions = old.set_index("id")["source_version"]
+    known = new["id"].isin(versions.index)
+    same = known & (new["id"].map(versions) == new["source_version"])
+    changed = known & ~same
+    merged = pd.concat(
+        [old.loc[~old["id"].isin(new.loc[changed, "id"])], new.loc[~same]], ignore_index=True
+    )
+    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs)
+    return merged, _Counts(int((~known).sum()), int(changed.sum()), int(same.sum()))
+
+
+class DatasetStore:
+    """The imported datasets under one data directory.
+
+    Parameters
+    ----------
+    folder
+        The data directory; :func:`data_dir` when None.
+    geodata
+        The folder of the reference layers (regions and countries for imports).
+    """
+
+    def __init__(self, folder: Path | None = None, geodata: Path | None = None) -> None:
+        self.folder = folder or data_dir()
+        self.geodata = geodata or geodata_dir()
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        """Where the manifest lives."""
+        return self.folder / MANIFEST
+
+    def _read_manifest(self) -> dict[str, DatasetInfo]:
+        try:
+            raw = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise LayerError.single(
+                str(self.manifest_path), f"unreadable manifest: {exc}"
+            ) from None
+        return {name: DatasetInfo(**entry) for name, entry in raw.get("datasets", {}).items()}
+
+    def datasets(self) -> list[DatasetInfo]:
+        """Every stored dataset, by name."""
+        return sorted(self._read_manifest().values(), key=lambda d: d.name)
+
+    def fingerprint(self) -> str:
+        """Changes whenever the manifest does (every import and removal rewrites it)."""
+        try:
+            content = self.manifest_path.read_bytes()
+        except FileNotFoundError:
+            content = b""
+        return hashlib.sha256(str(self.folder.resolve()).encode() + b"\0" + content).hexdigest()[
+            :16
+        ]
+
+    def read(self, name: str) -> gpd.GeoDataFrame:
+        """The rows of one dataset.
+
+        Raises
+        ------
+        KeyError
+            When no dataset has that name.
+        loaders.errors.LayerError
+            When its file is missing or unreadable (remove the dataset and import it again).
+        """
+        for attempt in range(3):
+            info = self._read_manifest().get(name)
+            if info is None:
+                raise KeyError(name)
+            path = self.folder / DATA_SUBDIR / info.file
+            try:
+                return gpd.read_parquet(path)
+            except FileNotFoundError:
+                if attempt < 2:
+                    time.sleep(0.05)  # a writer swapped the file between our two reads
+                    continue
+                reason = "its file is missing"
+            except (OSError, ValueError) as exc:
+                reason = f"its file is unreadable ({exc})"
+            raise LayerError.single(
+                str(path), f"dataset {name!r}: {reason}; remove it and import it again"
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def frames(self, kind: str) -> list[gpd.GeoDataFrame]:
+        """The rows of every dataset of one kind (incidents or deployments)."""
+        return [self.read(d.name) for d in self.datasets() if d.kind == kind]
+
+    def attributions(self) -> list[str]:
+        """The licence and attribution line of every stored dataset, each once.
+
+        Never raises: the footer calls it on every page, and a broken manifest is reported
+        where the data is loaded.
+        """
+        try:
+            return list(dict.fromkeys(d.licence for d in self.datasets()))
+        except LayerError:
+            return []
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / DATA_SUBDIR).mkdir(exist_ok=True)
+        try:
+            with FileLock(self.folder / LOCK, timeout=LOCK_TIMEOUT_S):
+                self._sweep()
+                yield
+        except Timeout:
+            raise LayerError.single(
+                str(self.folder), "another import is still writing; try again in a moment"
+            ) from None
+
+    def _sweep(self) -> None:
+        """Delete data and temp files no manifest names (left by an interrupted write)."""
+        named = {d.file for d in self._read_manifest().values()}
+        for path in (self.folder / DATA_SUBDIR).iterdir():
+            if path.name not in named:
+                path.unlink(missing_ok=True)
+        for path in self.folder.glob(f".{MANIFEST}.*.tmp"):
+            path.unlink(missing_ok=True)
+
+    def _write_manifest(self, datasets: dict[str, DatasetInfo]) -> None:
+        body = {
+            "version": MANIFEST_VERSION,
+            "datasets": {name: asdict(info) for name, info in sorted(datasets.items())},
+        }
+        text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+        _write_atomically(self.manifest_path, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def reference(self) -> Reference:
+        """Regions and countries from the geodata folder, for placing imported rows."""
+        return Reference(
+            regions=load_regions(self.geodata / LAYER_FILES["regions"]),
+            countries=load_countries(self.geodata / LAYER_FILES["countries"]),
+        )
+
+    def import_file(
+        self,
+        path: Path,
+        options: ImportOptions | None = None,
+        *,
+        name: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Read, check and store one file; a dataset of the same name is updated in place.
+
+        Parameters
+        ----------
+        path
+            The file (its extension is never trusted).
+        options
+            See :class:`loaders.imports.ImportOptions`.
+        name
+            The file's name as the user knows it (an upload's original name).
+        progress
+            Called with a fraction done and a message.
+
+        Returns
+        -------
+        loaders.imports.ImportReport
+            With ``added``, ``updated`` and ``unchanged`` filled in and ``stored`` True.
+
+        Raises
+        ------
+        loaders.errors.LayerError
+            When nothing could be stored (the message says why).
+        """
+        options = options or ImportOptions()
+        options = replace(options, access_date=options.access_date or date.today())
+        report_progress = progress or (lambda fraction, message: None)
+        result = read_import(path, self.reference(), options, name=name, progress=progress)
+        report = result.report
+        report_progress(0.8, "Storing")
+        with self._locked():
+            current = self._read_manifest()
+            previous = current.get(report.dataset)
+            if previous is not None and previous.kind != report.kind:
+                raise LayerError.single(
+                    report.file,
+                    f"dataset {report.dataset!r} holds {previous.kind}, not {report.kind}: "
+                    "choose another dataset name",
+                )
+            old = self.read(report.dataset) if previous is not None else None
+            merged, counts = merge_updates(old, result.frame)
+            file_name = f"{report.dataset}-{secrets.token_hex(6)}.parquet"
+            target = self.folder / DATA_SUBDIR / file_name
+            _write_atomically(target, lambda p: merged.to_parquet(p, index=False))
+            _pause_point("data-written")
+            dates = merged["start_date" if report.kind == DEPLOYMENTS else "event_date"]
+            accessed = options.access_date.isoformat() if options.access_date else None
+            current[report.dataset] = DatasetInfo(
+                name=report.dataset,
+                format=report.format,
+                kind=report.kind,
+                file=file_name,
+                rows=len(merged),
+                date_min=dates.min().date().isoformat(),
+                date_max=dates.max().date().isoformat(),
+                licence=str(merged["licence"].iloc[-1]),
+                imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                source_file=report.file,
+                encoding=report.encoding,
+                access_date=accessed,
+            )
+            self._write_manifest(current)
+            _pause_point("manifest-written")
+            if previous is not None:
+                (self.folder / DATA_SUBDIR / previous.file).unlink(missing_ok=True)
+        report_progress(1.0, "Done")
+        return replace(
+            report,
+            added=counts.added,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            stored=True,
+        )
+
+    def remove(self, name: str) -> DatasetInfo:
+        """Remove a dataset; return what it was.
+
+        Raises
+        ------
+        KeyError
+            When no dataset has that name.
+        """
+        with self._locked():
+            current = self._read_manifest()
+            if name not in current:
+                raise KeyError(name)
+            removed = current.pop(name)
+            self._write_manifest(current)
+            (self.folder / DATA_SUBDIR / removed.file).unlink(missing_ok=True)
+        return removed
+
+
+@contextmanager
+def staged_file(data: bytes) -> Iterator[Path]:
+    """Uploaded bytes as a private temporary file (under a fixed name, never the user's)."""
+    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
+        path = Path(folder) / "upload"
+        path.write_bytes(data)
+        yield path
+
+
+def with_imported(curated: AtlasLayers, store: DatasetStore) -> AtlasLayers:
+    """The layers with every imported dataset added to the curated incidents and deployments."""
+    incidents = store.frames(INCIDENTS)
+    deployments = store.frames(DEPLOYMENTS)
+    if not incidents and not deployments:
+        return curated
+
+    def combined(
+        base: gpd.GeoDataFrame, extra: list[gpd.GeoDataFrame], by: str
+    ) -> gpd.GeoDataFrame:
+        if not extra:
+            return base
+        frame = pd.concat([base, *extra], ignore_index=True)
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=base.crs)
+        return frame.sort_values([by, "id"], ignore_index=True)
+
+    return replace(
+        curated,
+        incidents=combined(curated.incidents, incidents, "event_date"),
+        deployments=combined(curated.deployments, deployments, "start_date"),
+    )
+
+
+def datasets_table(layers: AtlasLayers, store: DatasetStore) -> pd.DataFrame:
+    """Every dataset feeding the maps, the embedded curated set first, for display."""
+    incidents = layers.incidents[layers.incidents["dataset"] == CURATED_DATASET]
+    rows: list[dict[str, Any]] = [
+        {
+            "name": CURATED_DATASET,
+            "format": "embedded",
+            "kind": INCIDENTS,
+            "rows": len(incidents),
+            "date_min": incidents["event_date"].min().date().isoformat()
+            if len(incidents)
+            else None,
+            "date_max": incidents["event_date"].max().date().isoformat()
+            if len(incidents)
+            else None,
+            "licence": CURATED_LICENCE,
+            "imported_at": None,
+        }
+    ]
+    rows += [{k: v for k, v in d.summary().items() if k != "incidents"} for d in store.datasets()]
+    return pd.DataFrame(rows)
+
+
+# -- command line: ``python -m atlas import | datasets | remove`` ------------------------------
+
+
+def report_lines(report: ImportReport, *, shown: int = 20) -> list[str]:
+    """The import report as lines of text for a terminal."""
+    what = "deployments" if report.kind == DEPLOYMENTS else "incidents"
+    lines = [
+        f"{report.file}: {report.format} -> dataset {report.dataset!r}"
+        + (f" (encoding {report.encoding})" if report.encoding else "")
+        + (f", layer {report.layer!r}" if report.layer else ""),
+        f"  rows read:        {report.rows_read:,}",
+        f"  {what} accepted: {report.accepted:,}",
+        f"  rows rejected:    {len(report.rejected):,}",
+    ]
+    lines += [f"    {reason}: {n:,}" for reason, n in report.rejected_by_reason.items()]
+    if report.flagged:
+        lines.append(
+            f"  kept but flagged:  {len(report.flagged):,} (outside Mali and its neighbours)"
+        )
+    if report.mapping:
+        lines.append("  columns: " + ", ".join(f"{k}={v}" for k, v in report.mapping.items()))
+    if report.stored:
+        lines.append(
+            f"  added {report.added:,}, updated {report.updated:,}, unchanged {report.unchanged:,}"
+        )
+    if report.date_min and report.date_max:
+        lines.append(f"  dates: {report.date_min.isoformat()} to {report.date_max.isoformat()}")
+    for problem in report.rejected[:shown]:
+        lines.append(f"  rejected: {problem}")
+    if len(report.rejected) > shown:
+        lines.append(f"  ... and {len(report.rejected) - shown:,} more rejected rows (see --json)")
+    return lines
+
+
+def _report_json(report: ImportReport) -> dict[str, Any]:
+    body = report.to_json()
+    body["rejected_rows"] = report.rejected_table().to_dict("records")
+    return body
+
+
+def _cmd_import(args: Any) -> int:
+    from loaders.imports import NothingImportedError, parse_mapping
+
+    try:
+        mapping = parse_mapping(args.map) if args.map else None
+        accessed = date.fromisoformat(args.accessed) if args.accessed else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    options = ImportOptions(
+        format=args.format,
+        dataset=args.dataset,
+        layer=args.layer,
+        mapping=mapping,
+        keep_outside=args.keep_outside,
+        access_date=accessed,
+        licence=args.licence,
+    )
+    store = DatasetStore(args.data, geodata=args.geodata)
+    try:
+        report = store.import_file(args.path, options, name=args.path.name)
+    except NothingImportedError as exc:
+        if args.json:
+            print(json.dumps(_report_json(exc.report), ensure_ascii=False, default=str))
+        else:
+            print("\n".join(report_lines(exc.report)))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(_report_json(report), ensure_ascii=False, default=str))
+    else:
+        print("\n".join(report_lines(report)))
+    return 0
+
+
+def _cmd_datasets(args: Any) -> int:
+    summaries = [d.summary() for d in DatasetStore(args.data, geodata=args.geodata).datasets()]
+    if args.json:
+        print(json.dumps(summaries, ensure_ascii=False))
+        return 0
+    if not summaries:
+        print("no imported datasets (the maps show the embedded curated set only)")
+        return 0
+    print(f"{'name':<16} {'format':<8} {'rows':>8}  {'from':<10}  {'to':<10}  licence")
+    for s in summaries:
+        print(
+            f"{s['name']:<16} {s['format']:<8} {s['rows']:>8,}  {s['date_min']:<10}  "
+            f"{s['date_max']:<10}  {s['licence']}"
+        )
+    return 0
+
+
+def _cmd_remove(args: Any) -> int:
+    try:
+        removed = DatasetStore(args.data, geodata=args.geodata).remove(args.name)
+    except KeyError:
+        print(f"error: no dataset named {args.name!r}", file=sys.stderr)
+        return 2
+    print(f"removed dataset {removed.name!r} ({removed.rows:,} rows)")
+    return 0
+
+
+def add_dataset_commands(commands: Any) -> None:
+    """Add ``import``, ``datasets`` and ``remove`` to the subcommands of ``python -m atlas``."""
+    from loaders.imports import FORMATS
+
+    data_help = "data directory (default: $ATLAS_DATA_DIR or data/)"
+    run = commands.add_parser("import", help="import a data file (ACLED, UCDP GED, Geo-PKO, …)")
+    run.add_argument("path", type=Path, help="the file; its content decides the format")
+    run.add_argument("--format", default="auto", choices=["auto", *FORMATS])
+    run.add_argument("--dataset", help="name to store it under (default: from the format)")
+    run.add_argument("--layer", help="GeoPackage layer, or shapefile in a zip, to read")
+    run.add_argument("--map", help="column mapping for plain CSV/spatial files: date=COL,lat=COL,…")
+    run.add_argument("--keep-outside", action="store_true", help="keep rows outside the area")
+    run.add_argument("--accessed", help="download date YYYY-MM-DD for the attribution (today)")
+    run.add_argument("--licence", help="licence and attribution line (default: per format)")
+    run.add_argument("--data", type=Path, default=None, help=data_help)
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(run=_cmd_import)
+    listing = commands.add_parser("datasets", help="list imported datasets")
+    listing.add_argument("--data", type=Path, default=None, help=data_help)
+    listing.add_argument("--json", action="store_true", help="print one JSON array")
+    listing.set_defaults(run=_cmd_datasets)
+    remove = commands.add_parser("remove", help="remove an imported dataset")
+    remove.add_argument("name")
+    remove.add_argument("--data", type=Path, default=None, help=data_help)
+    remove.set_defaults(run=_cmd_remove)

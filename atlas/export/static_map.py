@@ -1,0 +1,899 @@
+"""Slides and printed pages of a view, drawn on the server without a browser.
+
+The map is drawn with GeoPandas and matplotlib's Agg renderer in UTM zone 30N (EPSG:32630), a
+conformal projection whose central meridian (3° W) runs through Mali, so shapes and bearings
+look right and the scale bar can be measured in kilometres. Colours, symbols and marker sizes
+are those of the interactive map (:mod:`atlas.style`), and incidents are drawn as the view
+draws them: points, hexagons or a density surface.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly, never through pyplot, so no
+global figure state is shared between the sessions of a server. Text uses DejaVu Sans, which
+ships with matplotlib. PDFs carry no creation date, so the same view gives the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pyproj
+from matplotlib import patheffects
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+
+from atlas import style
+from atlas.aggregate import hex_cells, hex_resolution
+from atlas.export.describe import ViewSummary
+from loaders import AtlasLayers
+
+PROJECTED_CRS = "EPSG:32630"
+GEOGRAPHIC_CRS = "EPSG:4326"
+MALI_BOUNDS = (-12.5, 10.0, 4.5, 25.0)  # lon/lat frame of the interactive map's default view
+DEFAULT_ZOOM = 5  # the interactive map's zoom when a view gives a centre without one
+LABEL_ZOOM = 7  # as on screen: towns of rank 3 are labelled from this zoom on
+SCREEN_PIXELS = (1000, 640)  # the interactive map's usual size, to turn a zoom into an extent
+WEB_MERCATOR_M_PER_PX = 156_543.03392  # ground metres per pixel at zoom 0 on the equator
+FONT_FAMILY = "DejaVu Sans"
+RASTER_MARKERS_ABOVE = 2_000
+_SYMBOL_MARKERS = {"square": "s", "circle": "o", "diamond": "D", "triangle": "^", "star": "*"}
+_MARKER_BOOST = {"*": 1.45, "^": 1.15, "D": 0.85}  # equal visual weight across marker shapes
+_HEAT_GRID = 360  # cells across the density surface
+_HEAT_SIGMA = 0.012  # Gaussian width as a share of the map's width
+_HEAT_COLOURS = LinearSegmentedColormap.from_list(
+    "atlas_heat",
+    [
+        (0.0, (0.0, 0.0, 1.0, 0.0)),
+        (0.25, (0.0, 0.0, 1.0, 0.45)),
+        (0.45, (0.0, 1.0, 1.0, 0.6)),
+        (0.6, (0.0, 1.0, 0.0, 0.7)),
+        (0.8, (1.0, 1.0, 0.0, 0.8)),
+        (1.0, (1.0, 0.0, 0.0, 0.88)),
+    ],
+)
+
+
+class ExportError(RuntimeError):
+    """An export that cannot be made; the message says why, in words for the operator."""
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """A page or slide: its size in inches and the resolution it is rasterised at."""
+
+    name: str
+    width_in: float
+    height_in: float
+    dpi: int
+
+    @property
+    def pixels(self) -> tuple[int, int]:
+        """Width and height of the raster image in pixels."""
+        return round(self.width_in * self.dpi), round(self.height_in * self.dpi)
+
+    @property
+    def scale(self) -> float:
+        """Size of type and symbols relative to the 16:9 slide they were designed on."""
+        return min(self.width_in / 19.2, self.height_in / 10.8)
+
+
+PAGE_SIZES: dict[str, PageSize] = {
+    "slide": PageSize("slide", 19.2, 10.8, 100),  # 1920 × 1080 px
+    "a4": PageSize("a4", 297 / 25.4, 210 / 25.4, 200),  # A4 landscape, 2339 × 1654 px
+}
+
+
+def page_size(name: str) -> PageSize:
+    """The page called ``name`` (``slide`` or ``a4``)."""
+    try:
+        return PAGE_SIZES[name]
+    except KeyError:
+        raise ExportError(
+            f"unknown page size {name!r}; choose one of {', '.join(PAGE_SIZES)}"
+        ) from None
+
+
+# Reference layers never change while the app runs: project each one once.
+_PROJECTED: dict[int, tuple[weakref.ref[gpd.GeoDataFrame], gpd.GeoDataFrame]] = {}
+_PROJECTED_LOCK = threading.Lock()
+_RENDER_LOCK = threading.RLock()
+_TO_MAP = pyproj.Transformer.from_crs(GEOGRAPHIC_CRS, PROJECTED_CRS, always_xy=True)
+_TO_LONLAT = pyproj.Transformer.from_crs(PROJECTED_CRS, GEOGRAPHIC_CRS, always_xy=True)
+_MAP_PROJ = pyproj.Proj(PROJECTED_CRS)
+
+
+def _projected(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        raise ExportError("a layer has no CRS; every layer must be in EPSG:4326")
+    with _PROJECTED_LOCK:  # sessions of a server export in parallel threads
+        cached = _PROJECTED.get(id(frame))
+        if cached is not None and cached[0]() is frame:
+            return cached[1]
+        projected = frame.to_crs(PROJECTED_CRS)
+        for key in [k for k, (ref, _) in _PROJECTED.items() if ref() is None]:
+            del _PROJECTED[key]
+        _PROJECTED[id(frame)] = (weakref.ref(frame), projected)
+        return projected
+
+
+def _points_xy(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if frame.empty:
+        return np.empty(0), np.empty(0)
+    x, y = _TO_MAP.transform(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
+    return np.asarray(x), np.asarray(y)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A rectangle of the projected map, in metres."""
+
+    xmin: float
+    xmax: float
+    ymin: float
+    ymax: float
+
+    @property
+    def width(self) -> float:
+        return self.xmax - self.xmin
+
+    @property
+    def height(self) -> float:
+        return self.ymax - self.ymin
+
+    def fitted(self, aspect: float) -> Extent:
+        """The smallest extent around this one with width / height equal to ``aspect``."""
+        cx, cy = (self.xmin + self.xmax) / 2, (self.ymin + self.ymax) / 2
+        width, height = self.width, self.height
+        if width / height < aspect:
+            width = height * aspect
+        else:
+            height = width / aspect
+        return Extent(cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2)
+
+    def contains(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Boolean mask of the points inside."""
+        return (x >= self.xmin) & (x <= self.xmax) & (y >= self.ymin) & (y <= self.ymax)
+
+
+def view_extent(summary: ViewSummary) -> Extent:
+    """The part of the projected map the view shows, before fitting it to a page.
+
+    A view with a centre shows what the interactive map shows at its zoom; otherwise the
+    frame of Mali the interactive map opens on.
+    """
+    view = summary.view
+    if view.lat is not None and view.lon is not None:
+        zoom = view.zoom or DEFAULT_ZOOM
+        x, y = _TO_MAP.transform(view.lon, view.lat)
+        metres_per_px = WEB_MERCATOR_M_PER_PX * math.cos(math.radians(view.lat)) / 2**zoom
+        half_w = metres_per_px * SCREEN_PIXELS[0] / 2
+        half_h = metres_per_px * SCREEN_PIXELS[1] / 2
+        return Extent(x - half_w, x + half_w, y - half_h, y + half_h)
+    xmin, ymin, xmax, ymax = _TO_MAP.transform_bounds(*MALI_BOUNDS, densify_pts=21)
+    return Extent(xmin, xmax, ymin, ymax)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each part of the page goes, in figure fractions."""
+
+    page: PageSize
+    k: float  # type and symbol scale
+    pad_x: float
+    pad_y: float
+    header: float  # height of the title block
+    footer: float  # height of the attribution block
+    map_rect: tuple[float, float, float, float]
+    panel_x: float
+    panel_w: float
+    credits_lines: tuple[str, ...]
+
+    def fy(self, inches: float) -> float:
+        """A height in inches as a figure fraction."""
+        return inches / self.page.height_in
+
+    def fx(self, inches: float) -> float:
+        """A width in inches as a figure fraction."""
+        return inches / self.page.width_in
+
+
+def _wrap(text: str, width_in: float, font_pt: float) -> list[str]:
+    # DejaVu Sans averages about 0.55 em per character in running text.
+    chars = max(20, int(width_in * 72 / (font_pt * 0.55)))
+    return textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
+
+
+def _layout(page: PageSize, credits: str) -> _Layout:
+    k = page.scale
+    pad_in = 0.3 * k
+    header_in = (30 + 17 * 1.45 + 14 * 1.45) * 1.2 * k / 72 + pad_in
+    credits_pt = 9.5 * k
+    credit_lines = _wrap(credits, page.width_in - 2 * pad_in, credits_pt)
+    footer_in = (len(credit_lines) + 1) * credits_pt * 1.4 / 72 + pad_in
+    panel_in = max(4.6 * k, 0.26 * page.width_in)
+    map_w_in = page.width_in - panel_in - 3 * pad_in
+    map_h_in = page.height_in - header_in - footer_in - 0.5 * pad_in
+    fx, fy = 1 / page.width_in, 1 / page.height_in
+    return _Layout(
+        page=page,
+        k=k,
+        pad_x=pad_in * fx,
+        pad_y=pad_in * fy,
+        header=header_in * fy,
+        footer=footer_in * fy,
+        map_rect=(pad_in * fx, footer_in * fy, map_w_in * fx, map_h_in * fy),
+        panel_x=(2 * pad_in + map_w_in) * fx,
+        panel_w=panel_in * fx,
+        credits_lines=tuple(credit_lines),
+    )
+
+
+def _halo(width: float) -> list[patheffects.AbstractPathEffect]:
+    return [patheffects.withStroke(linewidth=width, foreground="white")]
+
+
+def _draw_basemap(ax: Axes, layers: AtlasLayers, summary: ViewSummary, k: float) -> None:
+    countries = _projected(layers.countries)
+    is_mali = countries["iso_a3"] == "MLI"
+    countries.loc[~is_mali].plot(
+        ax=ax,
+        color=style.NEIGHBOUR_FILL,
+        edgecolor=style.BORDER_COLOUR,
+        linewidth=0.8 * k,
+        zorder=1,
+    )
+    countries.loc[is_mali].plot(
+        ax=ax, color=style.MALI_FILL, edgecolor=style.BORDER_COLOUR, linewidth=1.8 * k, zorder=1.1
+    )
+    if summary.view.shows("regions"):
+        _projected(layers.regions).boundary.plot(
+            ax=ax,
+            color=style.REGION_OUTLINE,
+            linewidth=1.0 * k,
+            linestyle=(0, (4, 3)),
+            zorder=2,
+        )
+    if summary.view.shows("rivers"):
+        _projected(layers.rivers).plot(
+            ax=ax, color=style.RIVER_COLOUR, linewidth=2.0 * k, alpha=0.9, zorder=3
+        )
+
+
+def _marker_area(radius_px: float, k: float) -> float:
+    # The screen draws a radius in CSS pixels (3/4 pt); scatter wants the marker's area in pt².
+    return (2 * radius_px * 0.75 * k) ** 2
+
+
+def _incident_sizes(incidents: gpd.GeoDataFrame, k: float) -> np.ndarray:
+    fatalities = incidents["fatalities"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    radius = np.minimum(4.0 + 2.2 * np.sqrt(np.maximum(fatalities, 0)), 22.0)
+    radius[fatalities <= 0] = 4.0
+    return (2 * radius * 0.75 * k) ** 2
+
+
+def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> None:
+    incidents = summary.incidents
+    x, y = _points_xy(incidents)
+    inside = extent.contains(x, y)
+    if not inside.any():
+        return
+    shown = incidents.loc[inside]
+    x, y = x[inside], y[inside]
+    sizes = _incident_sizes(shown, k)
+    colours = shown["event_type"].map(style.event_colour).to_numpy()
+    if summary.view.rings:
+        radii = shown["geo_precision"].map(style.uncertainty_radius_m).to_numpy(dtype=float)
+        ringed = radii > 0
+        if ringed.any():
+            rings = gpd.GeoSeries(gpd.points_from_xy(x[ringed], y[ringed])).buffer(
+                radii[ringed], resolution=12
+            )
+            rings.plot(
+                ax=ax,
+                facecolor="none",
+                edgecolor=colours[ringed],
+                linewidth=0.8 * k,
+                linestyle=(0, (3, 3)),
+                zorder=4.5,
+            )
+    order = np.argsort(-sizes, kind="stable")  # big markers first, so small ones stay visible
+    ax.scatter(
+        x[order],
+        y[order],
+        s=sizes[order],
+        c=colours[order],
+        alpha=0.85,
+        edgecolors="white",
+        linewidths=0.7 * k,
+        zorder=5,
+        # Thousands of vector markers make a PDF slow to write and to open; past this many
+        # the markers alone become an image at the page's resolution (text stays vector).
+        rasterized=len(x) > RASTER_MARKERS_ABOVE,
+    )
+
+
+def _draw_hexes(ax: Axes, summary: ViewSummary, k: float) -> None:
+    cells = hex_cells(summary.incidents, hex_resolution(summary.view.zoom))
+    if cells.empty:
+        return
+    cells = cells.to_crs(PROJECTED_CRS)
+    cells.plot(
+        ax=ax,
+        color=[style.hex_colour(int(n)) for n in cells["incidents"]],
+        alpha=0.8,
+        edgecolor="white",
+        linewidth=0.5 * k,
+        zorder=4,
+    )
+
+
+def _gaussian_matrix(n: int, sigma: float) -> np.ndarray:
+    index = np.arange(n)
+    return np.exp(-0.5 * ((index[:, None] - index[None, :]) / sigma) ** 2)
+
+
+def _draw_heat(ax: Axes, summary: ViewSummary, extent: Extent) -> None:
+    x, y = _points_xy(summary.incidents)
+    if x.size == 0:
+        return
+    fatalities = summary.incidents["fatalities"].astype("Float64").fillna(0).to_numpy(float)
+    weights = 1.0 + np.sqrt(np.maximum(fatalities, 0))  # as the interactive heat layer weighs
+    nx = _HEAT_GRID
+    ny = max(2, round(nx * extent.height / extent.width))
+    grid, _, _ = np.histogram2d(
+        y,
+        x,
+        bins=(ny, nx),
+        range=((extent.ymin, extent.ymax), (extent.xmin, extent.xmax)),
+        weights=weights,
+    )
+    sigma = _HEAT_SIGMA * nx
+    # A Gaussian blur as two matrix products (rows, then columns): exact and fast at this size.
+    density = _gaussian_matrix(ny, sigma) @ grid @ _gaussian_matrix(nx, sigma)
+    peak = float(density.max())
+    if peak <= 0:
+        return
+    ax.imshow(
+        density / peak,
+        extent=(extent.xmin, extent.xmax, extent.ymin, extent.ymax),
+        origin="lower",
+        cmap=_HEAT_COLOURS,
+        vmin=0.0,
+        vmax=1.0,
+        interpolation="bilinear",
+        zorder=4,
+    )
+
+
+def _draw_deployments(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> None:
+    deployments = summary.deployments
+    x, y = _points_xy(deployments)
+    if x.size == 0:
+        return
+    inside = extent.contains(x, y)
+    missions = deployments["mission"].to_numpy()
+    for mission in dict.fromkeys(missions[inside]):
+        symbol, colour = style.mission_symbol(str(mission))
+        marker = _SYMBOL_MARKERS.get(symbol, "o")
+        chosen = inside & (missions == mission)
+        ax.scatter(
+            x[chosen],
+            y[chosen],
+            s=_marker_area(8.0 * _MARKER_BOOST.get(marker, 1.0), k),
+            marker=marker,
+            c=colour,
+            edgecolors="white",
+            linewidths=1.1 * k,
+            zorder=6,
+        )
+
+
+def _draw_towns(
+    ax: Axes, layers: AtlasLayers, summary: ViewSummary, extent: Extent, k: float
+) -> None:
+    towns = layers.towns
+    x, y = _points_xy(towns)
+    inside = extent.contains(x, y)
+    if not inside.any():
+        return
+    ranks = towns["rank"].to_numpy()
+    ax.scatter(
+        x[inside],
+        y[inside],
+        s=[_marker_area(4.5 if r == 1 else 3.0, k) for r in ranks[inside]],
+        c=style.TOWN_COLOUR,
+        edgecolors="white",
+        linewidths=0.8 * k,
+        zorder=7,
+    )
+    zoomed = (summary.view.zoom or DEFAULT_ZOOM) >= LABEL_ZOOM
+    labelled = inside & ((ranks <= 2) | zoomed)
+    names = towns["name"].to_numpy()
+    offset = 0.004 * extent.width
+    for i in np.flatnonzero(labelled):
+        ax.text(
+            x[i] + offset,
+            y[i] + offset * 0.4,
+            str(names[i]),
+            fontsize=(12.5 if ranks[i] == 1 else 11) * k,
+            fontweight="bold",
+            color=style.TOWN_COLOUR,
+            path_effects=_halo(3 * k),
+            zorder=8,
+            clip_on=True,
+        )
+
+
+def _nice_length(target: float) -> float:
+    """The largest 1, 2 or 5 × 10ⁿ not above ``target`` (``target`` > 0)."""
+    power = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * power <= target:
+            return step * power
+    return power
+
+
+def _centre_lonlat(extent: Extent) -> tuple[float, float]:
+    lon, lat = _TO_LONLAT.transform(
+        (extent.xmin + extent.xmax) / 2, (extent.ymin + extent.ymax) / 2
+    )
+    return float(lon), float(lat)
+
+
+def _draw_scale_bar(ax: Axes, extent: Extent, k: float) -> None:
+    lon, lat = _centre_lonlat(extent)
+    # Map metres per ground metre at the centre of the map (UTM grows away from 3° W).
+    factor = float(_MAP_PROJ.get_factors(lon, lat).parallel_scale)
+    km = _nice_length(0.2 * extent.width / factor / 1000)
+    length = km * 1000 * factor
+    x0 = extent.xmin + 0.03 * extent.width
+    y0 = extent.ymin + 0.045 * extent.height
+    height = 0.011 * extent.height
+    ax.add_patch(
+        FancyBboxPatch(
+            (x0 - 0.012 * extent.width, y0 - 0.03 * extent.height),
+            length + 0.05 * extent.width,
+            0.085 * extent.height,
+            boxstyle="round,pad=0,rounding_size=0",
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.8,
+            zorder=9,
+        )
+    )
+    quarter = length / 4
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * quarter, y0),
+                quarter,
+                height,
+                facecolor="#222222" if i % 2 == 0 else "white",
+                edgecolor="#222222",
+                linewidth=0.8 * k,
+                zorder=10,
+            )
+        )
+    for position, value in ((0.0, 0), (0.5, km / 2), (1.0, km)):
+        label = f"{value:g} km" if position == 1.0 else f"{value:g}"
+        ax.text(
+            x0 + position * length,
+            y0 + height * 1.6,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=10 * k,
+            color="#222222",
+            zorder=10,
+        )
+
+
+def _draw_north_arrow(ax: Axes, extent: Extent, k: float) -> None:
+    lon, lat = _centre_lonlat(extent)
+    x0, y0 = _TO_MAP.transform(lon, lat)
+    x1, y1 = _TO_MAP.transform(lon, min(lat + 0.5, 89.0))
+    angle = math.atan2(x1 - x0, y1 - y0)  # true north, clockwise from the grid's up
+    length = 34 * k
+    dx, dy = length * math.sin(angle), length * math.cos(angle)
+    tip = (0.955, 0.9)
+    ax.annotate(
+        "",
+        xy=tip,
+        xycoords="axes fraction",
+        xytext=(-dx, -dy),
+        textcoords="offset points",
+        arrowprops={
+            "arrowstyle": f"-|>,head_length={0.9 * k},head_width={0.45 * k}",
+            "color": "#222222",
+            "linewidth": 2.2 * k,
+        },
+        zorder=10,
+    )
+    ax.annotate(
+        "N",
+        xy=tip,
+        xycoords="axes fraction",
+        xytext=(7 * k * math.sin(angle), 7 * k * math.cos(angle)),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=14 * k,
+        fontweight="bold",
+        color="#222222",
+        path_effects=_halo(3 * k),
+        zorder=10,
+    )
+
+
+def _draw_inset(
+    fig: Figure,
+    rect: tuple[float, float, float, float],
+    layers: AtlasLayers,
+    extent: Extent,
+    k: float,
+) -> None:
+    ax = fig.add_axes(rect)
+    countries = _projected(layers.countries)
+    xmin, ymin, xmax, ymax = countries.total_bounds
+    region = Extent(xmin, xmax, ymin, ymax)
+    box_w, box_h = rect[2] * fig.get_figwidth(), rect[3] * fig.get_figheight()
+    frame = region.fitted(box_w / box_h)
+    ax.set_facecolor(style.BASEMAP_BACKGROUND)
+    is_mali = countries["iso_a3"] == "MLI"
+    countries.loc[~is_mali].plot(
+        ax=ax, color=style.NEIGHBOUR_FILL, edgecolor=style.BORDER_COLOUR, linewidth=0.5 * k
+    )
+    countries.loc[is_mali].plot(
+        ax=ax,
+        color=style.REGION_OUTLINE,
+        alpha=0.55,
+        edgecolor=style.BORDER_COLOUR,
+        linewidth=0.8 * k,
+    )
+    shown = Extent(
+        max(extent.xmin, frame.xmin),
+        min(extent.xmax, frame.xmax),
+        max(extent.ymin, frame.ymin),
+        min(extent.ymax, frame.ymax),
+    )
+    ax.add_patch(
+        Rectangle(
+            (shown.xmin, shown.ymin),
+            shown.width,
+            shown.height,
+            facecolor="none",
+            edgecolor="#c0392b",
+            linewidth=1.6 * k,
+            zorder=5,
+        )
+    )
+    mali = countries.loc[is_mali]
+    if not mali.empty:
+        point = mali.geometry.iloc[0].representative_point()
+        ax.text(
+            point.x,
+            point.y,
+            "MALI",
+            ha="center",
+            va="center",
+            fontsize=9 * k,
+            fontweight="bold",
+            color="#3d3428",
+            zorder=6,
+        )
+    _bare(ax, frame, k * 0.8)
+
+
+def _bare(ax: Axes, extent: Extent, line_width: float) -> None:
+    """Frame ``ax`` on ``extent`` with a thin border and no ticks or axis labels."""
+    ax.set_xlim(extent.xmin, extent.xmax)
+    ax.set_ylim(extent.ymin, extent.ymax)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#777777")
+        spine.set_linewidth(line_width)
+
+
+_LegendItem = tuple[Artist, str, bool]  # handle, label, is a heading
+
+
+def _legend_items(summary: ViewSummary, k: float) -> tuple[list[_LegendItem], list[_LegendItem]]:
+    """Legend rows of the layers shown: the incidents' section, then everything else."""
+    items: list[_LegendItem] = []
+    blank = Line2D([], [], linestyle="none")
+    view = summary.view
+    incidents = summary.incidents
+    if view.shows("incidents"):
+        mode = summary.mode
+        if incidents.empty:
+            items.append((blank, "Incidents: none in this view", True))
+        elif mode in ("points", "clusters"):
+            heading = "Incidents" if mode == "points" else "Incidents (clustered on screen)"
+            items.append((blank, heading, True))
+            present = set(incidents["event_type"])
+            for event_type, colour in style.EVENT_TYPE_COLOURS.items():
+                if event_type in present:
+                    items.append((_dot(colour, 5.0, k), event_type, False))
+            if present - set(style.EVENT_TYPE_COLOURS):
+                items.append((_dot(style.DEFAULT_EVENT_COLOUR, 5.0, k), "Other", False))
+            for deaths in (1, 10, 20):
+                radius = style.incident_radius(deaths)
+                items.append(
+                    (
+                        _dot("#9a9a9a", radius, k),
+                        f"{deaths} fatalit" + ("y" if deaths == 1 else "ies"),
+                        False,
+                    )
+                )
+        elif mode == "hexes":
+            items.append((blank, "Incidents per hexagon", True))
+            for label, colour in style.hex_legend():
+                items.append((Patch(facecolor=colour, edgecolor="white"), label, False))
+        else:
+            items.append((blank, "Density of incidents", True))
+            for share, label in ((0.35, "lower"), (0.7, "higher"), (1.0, "highest")):
+                items.append((Patch(facecolor=_HEAT_COLOURS(share)), label, False))
+    incident_rows, items = items, []
+    if view.shows("deployments") and not summary.deployments.empty:
+        items.append((blank, "Deployments", True))
+        present = set(summary.deployments["mission"])
+        missions = [m for m in style.MISSION_SYMBOLS if m in present]
+        missions += sorted(str(m) for m in present - set(style.MISSION_SYMBOLS))
+        for mission in missions:
+            symbol, colour = style.mission_symbol(mission)
+            marker = _SYMBOL_MARKERS.get(symbol, "o")
+            size = 2 * 7.0 * 0.75 * k * _MARKER_BOOST.get(marker, 1.0)
+            items.append(
+                (
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker=marker,
+                        markersize=size,
+                        markerfacecolor=colour,
+                        markeredgecolor="white",
+                    ),
+                    mission,
+                    False,
+                )
+            )
+    if view.shows("towns"):
+        items.append((_dot(style.TOWN_COLOUR, 4.0, k), "Town", False))
+    if view.shows("regions"):
+        items.append(
+            (
+                Line2D(
+                    [], [], color=style.REGION_OUTLINE, linestyle=(0, (4, 3)), linewidth=1.2 * k
+                ),
+                "Region boundary",
+                False,
+            )
+        )
+    if view.shows("rivers"):
+        items.append((Line2D([], [], color=style.RIVER_COLOUR, linewidth=2 * k), "River", False))
+    return incident_rows, items
+
+
+def _dot(colour: str, radius_px: float, k: float) -> Line2D:
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker="o",
+        markersize=2 * radius_px * 0.75 * k,
+        markerfacecolor=colour,
+        markeredgecolor="white",
+        alpha=0.9,
+    )
+
+
+def _figures_lines(summary: ViewSummary) -> Iterator[tuple[str, str]]:
+    figures = summary.figures
+    yield "Incidents", f"{figures.incidents:,}"
+    fatalities = f"{figures.fatalities:,}"
+    if figures.incidents_without_fatality_figure:
+        fatalities += f" ({figures.incidents_without_fatality_figure:,} without a figure)"
+    yield "Fatalities", fatalities
+    yield "Active deployments", f"{figures.active_deployments:,}"
+    regions = ", ".join(f"{name} ({count:,})" for name, count in figures.top_regions) or "–"
+    yield "Most affected regions", regions
+
+
+def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: PageSize) -> None:
+    """Draw one view on ``fig``: title, map, inset, key figures, legend and attribution.
+
+    Parameters
+    ----------
+    fig
+        An empty figure of ``page``'s size.
+    layers
+        Every layer (the basemap and towns are drawn from it).
+    summary
+        The view, its rows and its words (:func:`atlas.export.describe.summarise`).
+    page
+        The page size the layout is made for.
+    """
+    credits = "Sources: " + " · ".join(summary.map_credits()) + "."
+    lay = _layout(page, credits)
+    k = lay.k
+    top = 1 - lay.pad_y
+    fig.text(
+        lay.pad_x, top, summary.title, fontsize=30 * k, fontweight="bold", va="top", color="#1d1d1d"
+    )
+    subtitle_y = top - lay.fy(30 * 1.3 * k / 72)
+    fig.text(lay.pad_x, subtitle_y, summary.date_text, fontsize=17 * k, va="top", color="#333333")
+    filters = _wrap(summary.filters_text, page.width_in * 0.95, 14 * k)
+    filters_text = filters[0] + (" …" if len(filters) > 1 else "")
+    fig.text(
+        lay.pad_x,
+        subtitle_y - lay.fy(17 * 1.45 * k / 72),
+        filters_text,
+        fontsize=14 * k,
+        va="top",
+        color="#555555",
+    )
+
+    ax = fig.add_axes(lay.map_rect)
+    map_w_in = lay.map_rect[2] * page.width_in
+    map_h_in = lay.map_rect[3] * page.height_in
+    extent = view_extent(summary).fitted(map_w_in / map_h_in)
+    ax.set_facecolor(style.BASEMAP_BACKGROUND)
+    _draw_basemap(ax, layers, summary, k)
+    if summary.view.shows("incidents") and not summary.incidents.empty:
+        if summary.mode == "hexes":
+            _draw_hexes(ax, summary, k)
+        elif summary.mode == "heat":
+            _draw_heat(ax, summary, extent)
+        else:
+            _draw_points(ax, summary, extent, k)
+    if summary.view.shows("deployments"):
+        _draw_deployments(ax, summary, extent, k)
+    if summary.view.shows("towns"):
+        _draw_towns(ax, layers, summary, extent, k)
+    _bare(ax, extent, k)
+    _draw_scale_bar(ax, extent, k)
+    _draw_north_arrow(ax, extent, k)
+
+    # Side panel, top down: inset locator, key figures, legend.
+    panel_top = lay.map_rect[1] + lay.map_rect[3]
+    inset_h = lay.panel_w * page.width_in * 0.62 / page.height_in
+    _draw_inset(fig, (lay.panel_x, panel_top - inset_h, lay.panel_w, inset_h), layers, extent, k)
+    cursor = panel_top - inset_h - lay.fy(0.28 * k)
+    fig.text(lay.panel_x, cursor, "Key figures", fontsize=15 * k, fontweight="bold", va="top")
+    cursor -= lay.fy(15 * 1.5 * k / 72)
+    values_x = lay.panel_x + 0.4 * lay.panel_w
+    values_w_in = 0.6 * lay.panel_w * page.width_in
+    for label, value in _figures_lines(summary):
+        fig.text(lay.panel_x, cursor, label, fontsize=12 * k, va="top", color="#555555")
+        for line in _wrap(value, values_w_in, 12 * k):
+            fig.text(values_x, cursor, line, fontsize=12 * k, va="top", fontweight="bold")
+            cursor -= lay.fy(12 * 1.45 * k / 72)
+    cursor -= lay.fy(0.15 * k)
+    first, rest = _legend_items(summary, k)
+    items = first + rest
+    if items:
+        available_in = (cursor - lay.map_rect[1]) * page.height_in
+        row_in = 11.5 * 1.75 * k / 72
+        columns = 1 if len(items) * row_in <= available_in or not first or not rest else 2
+        if columns == 2:
+            # Incidents fill the first column and the other layers the second (the legend
+            # fills columns top down), so no section is split between columns.
+            rows = max(len(first), len(rest))
+            spacer: _LegendItem = (Line2D([], [], linestyle="none"), "", False)
+            items = first + [spacer] * (rows - len(first)) + rest + [spacer] * (rows - len(rest))
+        legend = fig.legend(
+            [handle for handle, _, _ in items],
+            [label for _, label, _ in items],
+            loc="upper left",
+            bbox_to_anchor=(lay.panel_x - lay.fx(0.08 * k), cursor),
+            bbox_transform=fig.transFigure,
+            frameon=False,
+            fontsize=11.5 * k if columns == 1 else 10 * k,
+            ncols=columns,
+            handletextpad=0.5,
+            borderaxespad=0.0,
+            labelspacing=0.55,
+            columnspacing=1.0,
+            handlelength=1.6,
+        )
+        for text, (_, _, heading) in zip(legend.get_texts(), items, strict=True):
+            if heading:
+                text.set_fontweight("bold")
+
+    line_h = lay.fy(9.5 * k * 1.4 / 72)
+    y = lay.footer - lay.pad_y * 0.6
+    for line in lay.credits_lines:
+        fig.text(lay.pad_x, y, line, fontsize=9.5 * k, va="top", color="#444444")
+        y -= line_h
+    link = summary.view.to_query_string() or "(the default view)"
+    fig.text(lay.pad_x, y, f"View: {link}", fontsize=8.5 * k, va="top", color="#777777")
+
+
+def new_figure(page: PageSize, *, raster: bool) -> Figure:
+    """An empty figure of ``page``'s size; a raster one is sized to whole pixels."""
+    if raster:
+        width_px, height_px = page.pixels
+        return Figure(figsize=(width_px / page.dpi, height_px / page.dpi), dpi=page.dpi)
+    return Figure(figsize=(page.width_in, page.height_in), dpi=page.dpi)
+
+
+def pdf_metadata(title: str, subject: str) -> dict[str, Any]:
+    """PDF document information without a creation date, so equal views give equal files."""
+    return {
+        "Title": title,
+        "Subject": subject,
+        "Creator": "Mali Security Atlas",
+        "CreationDate": None,
+    }
+
+
+def render_static(layers: AtlasLayers, summary: ViewSummary, size: str, fmt: str) -> bytes:
+    """The view as a PNG or PDF page.
+
+    Parameters
+    ----------
+    layers
+        Every layer.
+    summary
+        The view, described (:func:`atlas.export.describe.summarise`).
+    size
+        ``slide`` (16:9, 1920 × 1080 px) or ``a4`` (landscape, 2339 × 1654 px at 200 dpi).
+    fmt
+        ``png`` or ``pdf``.
+
+    Raises
+    ------
+    ExportError
+        For an unknown size or format.
+    """
+    page = page_size(size)
+    if fmt not in ("png", "pdf"):
+        raise ExportError(f"unknown image format {fmt!r}; choose png or pdf")
+    with export_style():
+        fig = new_figure(page, raster=fmt == "png")
+        draw_view(fig, layers, summary, page)
+        out = io.BytesIO()
+        if fmt == "png":
+            fig.savefig(out, format="png", dpi=page.dpi, metadata={"Software": None})
+        else:
+            fig.savefig(out, format="pdf", metadata=pdf_metadata(summary.title, summary.date_text))
+    return out.getvalue()
+
+
+@contextmanager
+def export_style() -> Iterator[None]:
+    """Matplotlib settings every export is drawn and saved with, one export at a time.
+
+    DejaVu Sans (shipped with matplotlib) for every text; TrueType fonts in PDFs, so their text
+    stays selectable and searchable. Matplotlib's settings are global to the process, so the
+    exports of concurrent sessions take turns rather than change them under each other.
+    """
+    with (
+        _RENDER_LOCK,
+        matplotlib.rc_context(
+            {"font.family": FONT_FAMILY, "pdf.fonttype": 42, "pdf.compression": 6}
+        ),
+    ):
+        yield
+
+
+def wrap_text(text: str, width_in: float, font_pt: float) -> list[str]:
+    """``text`` cut into lines that fit ``width_in`` inches at ``font_pt`` points."""
+    return _wrap(text, width_in, font_pt)

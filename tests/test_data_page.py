@@ -1,0 +1,94 @@
+"""Pages tier: the Data page lists the datasets feeding the maps and removes imported ones.
+
+AppTest cannot upload a file, so the import itself is covered by the core tests; here the
+datasets are imported through the store before the page runs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from atlas.datasets import DatasetStore
+from loaders.imports import ImportOptions
+from tests.factories import small_geodata_dir
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+
+
+@pytest.fixture(autouse=True)
+def navigation_owns_pages(monkeypatch):
+    """Rerun through app.py, as the served app does (see tests/test_app.py)."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> DatasetStore:
+    geodata = tmp_path / "geodata"
+    geodata.mkdir()
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
+    return DatasetStore(tmp_path / "data", geodata=geodata)
+
+
+def _data_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_data_page_lists_the_embedded_curated_set(store):
+    at = _data_page()
+    assert at.title[0].value == "Data"
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["curated"]
+    assert list(table["rows"]) == [3]
+    assert not [b for b in at.button if b.label.startswith("Remove")]
+
+
+def test_imported_dataset_is_listed_with_its_attribution_in_the_footer(store):
+    options = ImportOptions(access_date=date(2024, 5, 1))
+    store.import_file(FIXTURES / "acled_current_dyadic.csv", options)
+    at = _data_page()
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["curated", "acled"]
+    assert "accessed 2024\\-05\\-01" in " ".join(c.value for c in at.caption)
+    assert [b.label for b in at.button] == ["Remove acled"]
+
+
+def test_remove_button_removes_the_dataset(store):
+    store.import_file(FIXTURES / "ucdp_ged.csv")
+    at = _data_page()
+    at.button(key="remove-ucdp-ged").click().run()
+    assert not at.exception, at.exception
+    assert store.datasets() == []
+    assert list(at.dataframe[0].value["name"]) == ["curated"]
+
+
+def test_last_import_report_is_shown_with_its_rejected_rows(store):
+    report = store.import_file(FIXTURES / "ucdp_ged.csv")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["data_import_report"] = report
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows read"] == "3"
+    assert metrics["Incidents accepted"] == "2"
+    assert metrics["Rows rejected"] == "1"
+    assert metrics["Added / updated / unchanged"] == "2 / 0 / 0"
+    reasons = at.dataframe[1].value
+    assert list(reasons["Reason"]) == ["location too imprecise to map (where_prec 6 or 7)"]

@@ -1,0 +1,133 @@
+"""``python -m atlas import | datasets | remove``: reports, JSON keys and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from atlas.cli import main
+from tests.factories import small_geodata_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+REPORT_KEYS = {
+    "dataset",
+    "format",
+    "rows_read",
+    "accepted",
+    "rejected",
+    "rejected_by_reason",
+    "added",
+    "updated",
+    "unchanged",
+    "date_min",
+    "date_max",
+    "encoding",
+}
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    geodata = tmp_path / "geodata"
+    geodata.mkdir()
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_prints_the_report_and_exits_0(data, capsys):
+    code, out, _ = _run(capsys, "import", str(FIXTURES / "acled_old_monadic.csv"))
+    assert code == 0
+    assert "rows read:        6" in out
+    assert "incidents accepted: 3" in out
+    assert "added 3, updated 0, unchanged 0" in out
+
+
+def test_import_json_has_every_report_key(data, capsys):
+    code, out, _ = _run(capsys, "import", str(FIXTURES / "ucdp_ged.csv"), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) >= REPORT_KEYS
+    assert (report["rows_read"], report["accepted"], report["rejected"]) == (3, 2, 1)
+    assert report["rejected_by_reason"] == {"location too imprecise to map (where_prec 6 or 7)": 1}
+    assert (report["date_min"], report["date_max"]) == ("2021-01-12", "2021-02-02")
+    assert report["encoding"] == "utf-8"
+    assert report["rejected_rows"][0]["row"] == 3
+
+
+def test_accepted_counts_incidents_after_monadic_rows_merge(data, capsys):
+    _, out, _ = _run(capsys, "import", str(FIXTURES / "acled_old_monadic.csv"), "--json")
+    report = json.loads(out)
+    assert (report["rows_read"], report["accepted"], report["rejected"]) == (6, 3, 0)
+
+
+def test_import_with_rejected_rows_still_exits_0(data, capsys, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("when,y,x\n2021-01-12,16.27,-0.04\n05/03/2024,16.27,-0.04\n")
+    code, out, _ = _run(capsys, "import", str(path), "--map", "date=when,lat=y,lon=x", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["accepted"], report["rejected"], report["format"]) == (1, 1, "csv")
+
+
+def test_nothing_stored_exits_2_with_one_line_saying_why(data, capsys, tmp_path):
+    path = tmp_path / "budget.csv"
+    path.write_text("item,amount\nfuel,300\n")
+    code, out, err = _run(capsys, "import", str(path))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("error: budget.csv: unknown format")
+
+
+def test_every_row_rejected_exits_2_and_still_reports_them(data, capsys, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("date,latitude,longitude\n05/03/2024,16.27,-0.04\n")
+    code, out, err = _run(capsys, "import", str(path), "--json")
+    assert code == 2
+    assert json.loads(out)["rejected_by_reason"] == {
+        "ambiguous date (day and month could be swapped)": 1
+    }
+    assert "no row could be imported" in err
+
+
+def test_bad_mapping_exits_2(data, capsys):
+    code, _, err = _run(capsys, "import", str(FIXTURES / "ucdp_ged.csv"), "--map", "when")
+    assert code == 2
+    assert "is not FIELD=COLUMN" in err
+
+
+def test_datasets_lists_and_remove_removes(data, capsys):
+    _run(capsys, "import", str(FIXTURES / "acled_current_dyadic.csv"), "--accessed", "2024-05-01")
+    code, out, _ = _run(capsys, "datasets", "--json")
+    assert code == 0
+    (listed,) = json.loads(out)
+    assert {k: listed[k] for k in ("name", "format", "incidents", "date_min", "date_max")} == {
+        "name": "acled",
+        "format": "acled",
+        "incidents": 4,
+        "date_min": "2021-01-12",
+        "date_max": "2021-01-15",
+    }
+    assert "accessed 2024-05-01" in listed["licence"]
+    code, out, _ = _run(capsys, "remove", "acled")
+    assert (code, out) == (0, "removed dataset 'acled' (4 rows)\n")
+    code, _, err = _run(capsys, "remove", "acled")
+    assert code == 2
+    assert "no dataset named 'acled'" in err
+    _, out, _ = _run(capsys, "datasets")
+    assert "no imported datasets" in out
+
+
+def test_layers_command_still_works_with_imported_data(data, capsys):
+    _run(capsys, "import", str(FIXTURES / "acled_current_dyadic.csv"))
+    code, out, _ = _run(capsys, "layers", "--json")
+    assert code == 0
+    assert json.loads(out)["incidents"]["rows"] == 3 + 4

@@ -16,6 +16,7 @@ from atlas.tables import incident_table
 from atlas.text import plural
 from atlas.timeline import counts_by_period
 from ui.data import layers
+from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view, set_view
 from ui.widgets import show_map
@@ -98,3 +99,5 @@ if point:
     else:
         st.bar_chart(counts_by_period(nearby, "month"), y_label="incidents per month", height=200)
         st.dataframe(incident_table(nearby), hide_index=True, width="stretch")
+
+export_panel(data, view)

@@ -8,6 +8,7 @@ from atlas.filters import headline
 from atlas.mapping import build_map, view_layers
 from atlas.text import plural
 from ui.data import layers
+from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
 from ui.widgets import show_map
@@ -42,3 +43,5 @@ if figures.top_regions:
     )
 
 show_map(build_map(data, view), key="home_map", height=660)
+
+export_panel(data, view)

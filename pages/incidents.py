@@ -16,6 +16,7 @@ from atlas.tables import incident_table
 from atlas.text import plural
 from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
 from ui.data import layers
+from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view, request_range
 from ui.widgets import show_map
@@ -120,3 +121,5 @@ if rows:
         st.rerun()
 if st.session_state.get(PICKED) in set(table["ID"]):
     st.caption(f"Ringed on the map: incident {st.session_state[PICKED]}.")
+
+export_panel(data, view)

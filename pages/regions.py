@@ -16,6 +16,7 @@ from atlas.regions import (
 from atlas.tables import incident_table
 from atlas.timeline import counts_by_period
 from ui.data import layers
+from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
 from ui.widgets import show_map
@@ -93,3 +94,5 @@ else:
     towns_col.dataframe(towns_most_affected(incidents, data.towns).rename("incidents"))
     st.markdown("**Deadliest incidents**")
     st.dataframe(incident_table(deadliest(incidents)), hide_index=True, width="stretch")
+
+export_panel(data, view)

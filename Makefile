@@ -50,8 +50,12 @@ geodata: setup
 	$(PIP) install -q -r requirements-geodata.txt
 	$(PY) scripts/build_geodata.py
 
-bench: setup
-	$(PY) -m bench
+# Benchmarks print figures and ratios; they are not tests. The slider one needs chromium.
+bench: setup dev browser
+	$(PY) -m bench.map_bench
+	$(PY) -m bench.import_bench
+	$(PY) -m bench.export_bench
+	$(PY) -m bench.slider_bench
 
 clean:
 	rm -rf $(VENV) static/vendor build artifacts .mypy_cache .ruff_cache .pytest_cache

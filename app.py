@@ -8,10 +8,12 @@ import streamlit as st
 
 from loaders import LayerError
 from ui.data import ensure_assets, layers
+from ui.frame import require_frame
 from ui.view import sidebar_controls, url_errors
 from ui.widgets import footer
 
 HERE = Path(__file__).parent
+require_frame()  # the first run after a restart must already be the navigation's own
 
 st.set_page_config(
     page_title="Mali Security Atlas",

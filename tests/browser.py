@@ -80,3 +80,9 @@ def table_rows(driver: WebDriver) -> int:
         lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stDataFrame"] [role="grid"]')
     )
     return int(grid.get_attribute("aria-rowcount") or 0) - 1  # the header row is counted
+
+
+def wait_for_map_incidents(driver: WebDriver, expected: int, timeout: float = 30) -> int:
+    """Wait until the map shows ``expected`` incident markers (it redraws after the page)."""
+    WebDriverWait(driver, timeout).until(lambda d: map_counts(d)["incidents"] == expected)
+    return expected

@@ -9,7 +9,14 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from atlas.store import EmbeddedStore
-from tests.browser import foreign_requests, incidents_stated, map_counts, requested_urls, table_rows
+from tests.browser import (
+    foreign_requests,
+    incidents_stated,
+    map_counts,
+    requested_urls,
+    table_rows,
+    wait_for_map_incidents,
+)
 from tests.conftest import serve_app
 from tests.factories import incident_row, small_geodata_dir
 
@@ -70,7 +77,7 @@ def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artif
     # The range's start jumps to its end: the last day of the data.
     ActionChains(browser).send_keys(Keys.END).perform()
     WebDriverWait(browser, 30).until(lambda d: incidents_stated(d) != before)
-    after = map_counts(browser)["incidents"]
+    after = wait_for_map_incidents(browser, incidents_stated(browser))
     browser.save_screenshot(str(artifacts / "incidents-after-slider.png"))
 
     assert 0 < after < before
@@ -139,3 +146,25 @@ def test_hostile_text_shows_as_text_and_never_runs(hostile_app, browser):
     finally:
         browser.switch_to.default_content()
     assert browser.execute_script("return window.__pwned === undefined;")
+
+
+def test_first_move_after_a_restart_is_kept(browser, shipped):
+    # The first run of a freshly started server used to lose the state of its widgets.
+    with serve_app() as fresh:
+        browser.get(fresh.url + "/")
+        assert map_counts(browser)["incidents"] == len(shipped.incidents)
+        end_thumb = browser.find_elements(
+            By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]'
+        )[1]
+        browser.execute_script("arguments[0].focus();", end_thumb)
+        ActionChains(browser).send_keys(Keys.HOME).perform()  # the end jumps to the first day
+        WebDriverWait(browser, 30).until(lambda d: "to=" in d.current_url)
+        first_day = shipped.incidents["event_date"].min()
+        expected = int((shipped.incidents["event_date"] == first_day).sum())
+        WebDriverWait(browser, 30).until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]').text
+                == str(expected)
+            )
+        )
+        wait_for_map_incidents(browser, expected)

@@ -3,8 +3,9 @@
 The app keeps its screens in ``pages/`` and lists them with ``st.navigation``. On the first
 run after the server starts, before ``st.navigation`` has ever been called, Streamlit still
 treats ``pages/`` as a folder of stand-alone pages: a link straight to ``/incidents`` would
-run that page alone, without the sidebar. A page that finds itself in that state hands the
-folder to ``st.navigation`` and reruns, which goes through app.py.
+run that page alone, without the sidebar, and even app.py's own first run would not keep its
+widgets' state into the next one (the first slider move after a restart was lost). Whatever
+runs first in that state hands the folder to ``st.navigation`` and reruns through app.py.
 """
 
 from __future__ import annotations

@@ -37,6 +37,31 @@ def hex_resolution(zoom: int | None) -> int:
     return ZOOM_TO_RESOLUTION.get(zoom, DEFAULT_HEX_RESOLUTION) if zoom else DEFAULT_HEX_RESOLUTION
 
 
+PRECOMPUTED_RESOLUTIONS = (3, 4, 5, 6)
+
+
+def cell_column(resolution: int) -> str:
+    """Name of the column that holds each incident's H3 cell at ``resolution``."""
+    return f"h3_r{resolution}"
+
+
+def with_cells(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy with each incident's H3 cell at the usual resolutions, computed once at load.
+
+    A map in hexagons then only counts a column, instead of locating every point again on
+    each redraw (about 0.2 s at 100,000 incidents).
+    """
+    located = incidents.copy()
+    lats, lons = located.geometry.y.to_numpy(), located.geometry.x.to_numpy()
+    for resolution in PRECOMPUTED_RESOLUTIONS:
+        located[cell_column(resolution)] = _cells(lats, lons, resolution)
+    return located
+
+
+def _cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> list[str]:
+    return [h3.latlng_to_cell(lat, lon, resolution) for lat, lon in zip(lats, lons, strict=True)]
+
+
 def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     """Count incidents and fatalities per H3 cell.
 
@@ -49,9 +74,11 @@ def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     columns = ["cell", "incidents", "fatalities", "geometry"]
     if incidents.empty:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs="EPSG:4326")
-    lats = incidents.geometry.y.to_numpy()
-    lons = incidents.geometry.x.to_numpy()
-    cells = [h3.latlng_to_cell(lat, lon, resolution) for lat, lon in zip(lats, lons, strict=True)]
+    column = cell_column(resolution)
+    if column in incidents:
+        cells = incidents[column].to_numpy()
+    else:
+        cells = _cells(incidents.geometry.y.to_numpy(), incidents.geometry.x.to_numpy(), resolution)
     frame = pd.DataFrame(
         {"cell": cells, "fatalities": incidents["fatalities"].fillna(0).to_numpy(dtype=np.int64)}
     )

@@ -539,7 +539,13 @@ def imported_licences(incidents: gpd.GeoDataFrame | None) -> list[str]:
     if incidents is None or incidents.empty or "licence" not in incidents:
         return []
     imported = incidents.loc[incidents["dataset"] != CURATED_DATASET, "licence"]
-    return sorted({str(text) for text in imported.dropna() if str(text)})
+    return sorted(str(text) for text in imported.dropna().unique() if str(text))
+
+
+def _present(known: Iterable[str], column: pd.Series) -> list[str]:
+    """The ``known`` values (in their order) that occur in ``column``."""
+    found = set(column.unique())
+    return [value for value in known if value in found]
 
 
 def add_overlays(
@@ -568,8 +574,8 @@ def add_overlays(
             LAYER_TITLES["towns"],
         ).add_to(fmap)
 
-    present_types = [t for t in style.EVENT_TYPE_COLOURS if t in set(incidents["event_type"])]
-    present_missions = [m for m in style.MISSION_SYMBOLS if m in set(deployments["mission"])]
+    present_types = _present(style.EVENT_TYPE_COLOURS, incidents["event_type"])
+    present_missions = _present(style.MISSION_SYMBOLS, deployments["mission"])
     legend = legend_html(
         mode,
         present_types if view.shows("incidents") and mode in ("points", "clusters") else [],
@@ -779,8 +785,8 @@ def build_deployment_map(
             interactive=False,
         ).add_to(fmap)
         focus = (lat, lon)
-    present_types = [t for t in style.EVENT_TYPE_COLOURS if t in set(nearby["event_type"])]
-    present_missions = [m for m in style.MISSION_SYMBOLS if m in set(active["mission"])]
+    present_types = _present(style.EVENT_TYPE_COLOURS, nearby["event_type"])
+    present_missions = _present(style.MISSION_SYMBOLS, active["mission"])
     return finish_map(
         fmap,
         replace(view, zoom=view.zoom or 7),

@@ -8,9 +8,11 @@ the same interface later.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from atlas.aggregate import with_cells
 from atlas.datasets import DatasetStore, with_imported
 from atlas.paths import geodata_dir
 from loaders import LAYER_FILES, LINEAGE_FILE, AtlasLayers, load_layers
@@ -50,4 +52,5 @@ class EmbeddedStore:
 
     def layers(self) -> AtlasLayers:
         """Load and validate every shipped layer, plus the imported datasets."""
-        return with_imported(load_layers(self.geodata_dir), self.datasets)
+        layers = with_imported(load_layers(self.geodata_dir), self.datasets)
+        return replace(layers, incidents=with_cells(layers.incidents))

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
@@ -187,3 +188,14 @@ def test_column_styles_match_the_single_value_rules():
     types = pd.Series(["Battles", "Riots", "Unknown"])
     assert event_colours(types) == [event_colour(t) for t in types]
     assert uncertainty_radii_m(pd.Series([1, 2, 3])) == [uncertainty_radius_m(p) for p in (1, 2, 3)]
+
+
+def test_precomputed_cells_give_the_same_hexagons(layers):
+    from atlas.aggregate import cell_column, with_cells
+
+    located = with_cells(layers.incidents)
+    assert cell_column(4) in located
+    pd.testing.assert_frame_equal(
+        hex_cells(located, 4).drop(columns="geometry"),
+        hex_cells(layers.incidents, 4).drop(columns="geometry"),
+    )

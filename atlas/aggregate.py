@@ -89,6 +89,7 @@ def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
         .sort_values(["incidents", "cell"], ascending=[False, True], ignore_index=True)
     )
     shapes = [
-        Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(cell)]) for cell in counts["cell"]
+        Polygon([(round(lon, 4), round(lat, 4)) for lat, lon in h3.cell_to_boundary(cell)])
+        for cell in counts["cell"]
     ]
     return gpd.GeoDataFrame(counts, geometry=shapes, crs="EPSG:4326")[columns]

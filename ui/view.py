@@ -67,7 +67,8 @@ def request_range(start: date, end: date) -> None:
 
 
 def _actor_options(layers: AtlasLayers, chosen: tuple[str, ...]) -> list[str]:
-    names = set(layers.incidents["actor1"]) | set(layers.incidents["actor2"]) | set(chosen)
+    names = set(layers.incidents["actor1"].unique()) | set(layers.incidents["actor2"].unique())
+    names |= set(chosen)
     names |= set(layers.lineage["group"]) | set(layers.lineage["related_group"])
     return sorted(n for n in names if isinstance(n, str) and n)
 

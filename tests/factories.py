@@ -12,50 +12,11 @@ from shapely.geometry import LineString, Point, box
 from loaders import AtlasLayers
 from loaders.curated import load_deployments, load_incidents, load_lineage
 from loaders.reference import assign_regions
+from loaders.schemas import DEPLOYMENTS_CSV, INCIDENTS_CSV, LINEAGE_CSV
 
-INCIDENT_HEADER = [
-    "id",
-    "event_date",
-    "date_precision",
-    "location",
-    "country",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor1_family",
-    "actor2",
-    "actor2_family",
-    "fatalities",
-    "description",
-    "source_publisher",
-    "source_title",
-    "source_date",
-    "source_url",
-]
-DEPLOYMENT_HEADER = [
-    "id",
-    "mission",
-    "contributor",
-    "site",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "start_date",
-    "start_precision",
-    "end_date",
-    "end_precision",
-    "strength",
-    "strength_note",
-    "description",
-    "source_publisher",
-    "source_title",
-    "source_date",
-    "source_url",
-]
+# Headers as the declared schemas define them: one list of columns, not a copy of it.
+INCIDENT_HEADER = list(INCIDENTS_CSV.columns)
+DEPLOYMENT_HEADER = list(DEPLOYMENTS_CSV.columns)
 
 
 def incident_row(**changes: str) -> dict[str, str]:
@@ -234,16 +195,7 @@ def write_curated(folder: Path, incidents: list[dict[str, str]] | None = None) -
     )
 
 
-LINEAGE_HEADER = [
-    "group",
-    "related_group",
-    "relation",
-    "from_date",
-    "to_date",
-    "source_publisher",
-    "source_title",
-    "source_date",
-]
+LINEAGE_HEADER = list(LINEAGE_CSV.columns)
 JNIM = "JNIM: Group for Support of Islam and Muslims"
 
 

@@ -162,6 +162,15 @@ cluster.addTo(group);"""
     )
 
 
+class _HexCells(_RowsLayer):
+    # row: [[[lat, lon], ...] outline, colour, tooltip text]
+    _draw_js = """
+rows.forEach(function(r){
+  L.polygon(r[0], {color: '#ffffff', weight: 0.6, fillColor: r[1], fillOpacity: 0.75,
+      className: cls}).bindTooltip(r[2], {sticky: true}).addTo(group);
+});"""
+
+
 class _DeploymentMarkers(_RowsLayer):
     # row: [lat, lon, svg, popup html, tooltip text]
     _draw_js = """
@@ -318,6 +327,22 @@ def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
         *(_escaped(column) for column in values),
     ]
     return [list(row) for row in zip(*columns, strict=True)]
+
+
+def hex_rows(cells: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The array the hexagon layer is drawn from: outline, colour and an escaped label.
+
+    One compact array instead of a GeoJSON layer with a style per feature: a fifth of the
+    bytes and of the time at a few hundred cells.
+    """
+    rows: list[list[Any]] = []
+    for shape, count, deaths in zip(
+        cells.geometry, cells["incidents"], cells["fatalities"], strict=True
+    ):
+        outline = [[round(lat, 4), round(lon, 4)] for lon, lat in shape.exterior.coords[:-1]]
+        label = escape_html(f"{count:,} incidents, {deaths:,} fatalities")
+        rows.append([outline, style.hex_colour(int(count)), label])
+    return rows
 
 
 def deployment_rows(deployments: gpd.GeoDataFrame) -> list[list[Any]]:
@@ -646,23 +671,9 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
             )
         )
     elif mode == "hexes":
-        cells = hex_cells(incidents, hex_resolution(view.zoom))
-        cells["colour"] = [style.hex_colour(n) for n in cells["incidents"]]
-        cells["label"] = [
-            escape_html(f"{n:,} incidents, {f:,} fatalities")
-            for n, f in zip(cells["incidents"], cells["fatalities"], strict=True)
-        ]
-        folium.GeoJson(
-            cells[["label", "colour", "geometry"]].to_json(drop_id=True),
-            style_function=lambda feature: {
-                "fillColor": feature["properties"]["colour"],
-                "fillOpacity": 0.75,
-                "color": "#ffffff",
-                "weight": 0.6,
-                "className": "atlas-hex",
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-        ).add_to(group)
+        group.add_child(
+            _HexCells(hex_rows(hex_cells(incidents, hex_resolution(view.zoom))), "atlas-hex")
+        )
     elif mode == "heat":
         points = [
             [round(p.y, 5), round(p.x, 5), 1.0 + float(f or 0) ** 0.5]

@@ -199,3 +199,16 @@ def test_precomputed_cells_give_the_same_hexagons(layers):
         hex_cells(located, 4).drop(columns="geometry"),
         hex_cells(layers.incidents, 4).drop(columns="geometry"),
     )
+
+
+def test_hex_rows_carry_outline_colour_and_label(layers):
+    from atlas.mapping import hex_rows
+
+    cells = hex_cells(layers.incidents, 4)
+    rows = hex_rows(cells)
+    assert len(rows) == len(cells)
+    outline, colour, label = rows[0]
+    assert len(outline) == 6  # a hexagon, not closed: Leaflet closes polygons itself
+    assert colour == hex_colour(3)
+    assert label == "3 incidents, 25 fatalities"
+    assert all(-9 < lon < -7 and 12 < lat < 13.5 for lat, lon in outline)

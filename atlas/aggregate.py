@@ -17,8 +17,8 @@ from shapely.geometry import Polygon
 
 POINTS_MAX = 3_000
 CLUSTERS_MAX = 30_000
-DEFAULT_HEX_RESOLUTION = 4  # cells of about 1,770 km²: a country-wide view
-ZOOM_TO_RESOLUTION = {4: 3, 5: 4, 6: 4, 7: 5, 8: 5, 9: 6, 10: 6, 11: 7, 12: 7, 13: 8}
+DEFAULT_HEX_RESOLUTION = 3  # cells of about 12,400 km², legible over the whole country
+ZOOM_TO_RESOLUTION = {4: 3, 5: 3, 6: 4, 7: 4, 8: 5, 9: 5, 10: 6, 11: 6, 12: 7, 13: 8}
 
 
 def resolve_mode(requested: str, count: int) -> str:

@@ -13,7 +13,6 @@ from loaders.imports import (
     FIELDS,
     FORMAT_TITLES,
     ImportOptions,
-    ImportReport,
     Preview,
     default_dataset_name,
     preview_file,
@@ -21,6 +20,7 @@ from loaders.imports import (
 )
 from ui.data import layers
 from ui.frame import require_frame
+from ui.imports import show_report
 
 require_frame()
 
@@ -33,33 +33,6 @@ store = DatasetStore()
 def _preview(data: bytes, name: str, layer: str | None) -> Preview:
     with staged_file(data) as path:
         return preview_file(path, ImportOptions(layer=layer), name=name)
-
-
-def _show_report(report: ImportReport) -> None:
-    what = "deployments" if report.kind == "deployments" else "incidents"
-    rows, accepted, rejected, changes = st.columns(4)
-    rows.metric("Rows read", f"{report.rows_read:,}")
-    accepted.metric(f"{what.capitalize()} accepted", f"{report.accepted:,}")
-    rejected.metric("Rows rejected", f"{len(report.rejected):,}")
-    changes.metric(
-        "Added / updated / unchanged", f"{report.added} / {report.updated} / {report.unchanged}"
-    )
-    st.caption(
-        f"{report.file}: {FORMAT_TITLES.get(report.format, report.format)}"
-        + (f", encoding {report.encoding}" if report.encoding else "")
-        + (f", dates {report.date_min} to {report.date_max}" if report.date_min else "")
-    )
-    if report.rejected or report.flagged:
-        reasons = report.rejected_by_reason
-        if reasons:
-            st.dataframe({"Reason": list(reasons), "Rows": list(reasons.values())}, hide_index=True)
-        st.download_button(
-            "Download rejected and flagged rows (CSV)",
-            report.rejected_table().to_csv(index=False),
-            file_name=f"{report.dataset}-rejected-rows.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
 
 
 st.title("Data")
@@ -82,7 +55,7 @@ st.caption(
     "shapefile, or a CSV with coordinates and a date. The content decides the format."
 )
 if _REPORT_KEY in st.session_state:
-    _show_report(st.session_state[_REPORT_KEY])
+    show_report(st.session_state[_REPORT_KEY])
 
 upload = st.file_uploader("Data file", key="data_upload")
 preview: Preview | None = None
@@ -141,7 +114,7 @@ if upload is not None and preview is not None:
             bar.empty()
             st.error(str(exc))
             if hasattr(exc, "report"):
-                _show_report(exc.report)
+                show_report(exc.report)
         except Exception:  # a file no check foresaw: say so plainly, keep details in the log
             logging.getLogger(__name__).exception("import of %s failed", upload.name)
             bar.empty()

@@ -1,0 +1,35 @@
+"""Streamlit glue for the Data page: how an import report is shown."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from loaders.imports import FORMAT_TITLES, ImportReport
+
+
+def show_report(report: ImportReport) -> None:
+    """Figures, reasons for rejection and a download of the rejected rows of one import."""
+    what = "deployments" if report.kind == "deployments" else "incidents"
+    rows, accepted, rejected, changes = st.columns(4)
+    rows.metric("Rows read", f"{report.rows_read:,}")
+    accepted.metric(f"{what.capitalize()} accepted", f"{report.accepted:,}")
+    rejected.metric("Rows rejected", f"{len(report.rejected):,}")
+    changes.metric(
+        "Added / updated / unchanged", f"{report.added} / {report.updated} / {report.unchanged}"
+    )
+    st.caption(
+        f"{report.file}: {FORMAT_TITLES.get(report.format, report.format)}"
+        + (f", encoding {report.encoding}" if report.encoding else "")
+        + (f", dates {report.date_min} to {report.date_max}" if report.date_min else "")
+    )
+    if report.rejected or report.flagged:
+        reasons = report.rejected_by_reason
+        if reasons:
+            st.dataframe({"Reason": list(reasons), "Rows": list(reasons.values())}, hide_index=True)
+        st.download_button(
+            "Download rejected and flagged rows (CSV)",
+            report.rejected_table().to_csv(index=False),
+            file_name=f"{report.dataset}-rejected-rows.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )

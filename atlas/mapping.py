@@ -11,7 +11,7 @@ labels) and :func:`atlas.escape.script_json` (the arrays our layers are drawn fr
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -39,6 +39,7 @@ DEFAULT_ZOOM = 5
 MIN_ZOOM = 4
 MAX_ZOOM = 13
 LABEL_ZOOM = 7  # towns of rank 3 are labelled from this zoom on
+FOCUS_ZOOM = 8  # the least zoom at which a picked incident or a chosen base is shown
 
 LAYER_TITLES = {
     "regions": "Regions of Mali",
@@ -187,7 +188,7 @@ class _TownMarkers(_RowsLayer):
     _draw_js = """
 rows.forEach(function(r){
   L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
-      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
+      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot', pane: 'atlasTowns'})
     .bindPopup(r[4]).addTo(group);
   var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
       iconAnchor: [-6, 8]});
@@ -209,34 +210,134 @@ group.on('add', wireLabelZoom);
 wireLabelZoom();"""
 
 
-class _Legend(MacroElement):
-    """A Leaflet control holding the legend; its HTML is built from escaped text only."""
+class _GroupScript(MacroElement):
+    """A script that runs with a feature group as ``group`` (its parent) and our options."""
 
-    def __init__(self, html: str) -> None:
+    _js = ""
+
+    def __init__(self, options: dict[str, Any]) -> None:
         super().__init__()
-        self._name = "AtlasLegend"
-        self.html_json = script_json(html)
+        self._name = "AtlasGroupScript"
+        self.options_json = script_json(options)
         self._template = Template(
             "{% macro script(this, kwargs) %}\n(function(){\n"
-            "var legend = L.control({position: 'bottomright'});\n"
-            "legend.onAdd = function(){ var d = L.DomUtil.create('div', 'atlas-legend');\n"
-            "  d.innerHTML = {{ this.html_json }}; L.DomEvent.disableClickPropagation(d);"
-            " return d; };\n"
-            "legend.addTo({{ this._parent.get_name() }});\n})();\n{% endmacro %}"
+            "var group = {{ this._parent.get_name() }};\n"
+            "var opts = {{ this.options_json }};\n" + self._js + "\n})();\n"
+            "{% endmacro %}"
         )
 
 
-class _Attribution(MacroElement):
+class _Legend(_GroupScript):
+    """The legend, a Leaflet control on the map for as long as its group is.
+
+    The legend belongs to the overlays it explains: when the app swaps them for another
+    range, the old legend leaves the map with them. Its HTML is built from escaped text only.
+    """
+
+    _js = """
+var legend = L.control({position: 'bottomright'});
+legend.onAdd = function(){
+  var d = L.DomUtil.create('div', 'atlas-legend');
+  d.innerHTML = opts.html; L.DomEvent.disableClickPropagation(d); return d;
+};
+function show(){ if (group._map && !legend._map) { legend.addTo(group._map); } }
+group.on('add', show);
+group.on('remove', function(){ legend.remove(); });
+show();"""
+
+    def __init__(self, html: str) -> None:
+        super().__init__({"html": html})
+
+
+class _GroupAttribution(_GroupScript):
+    """Credits the map shows while the group is on it (the licences of imported data)."""
+
+    _js = "group.options.attribution = opts.text;"
+
+    def __init__(self, text: str) -> None:
+        super().__init__({"text": escape_html(text)})
+
+
+class _MapSetup(MacroElement):
+    """The map's own credits, and a pane for town dots above every overlay's shapes."""
+
     def __init__(self, text: str) -> None:
         super().__init__()
-        self._name = "AtlasAttribution"
+        self._name = "AtlasMapSetup"
         self.text_json = script_json(escape_html(text))
         self._template = Template(
             "{% macro script(this, kwargs) %}\n"
             "{{ this._parent.get_name() }}.attributionControl.setPrefix(false);\n"
             "{{ this._parent.get_name() }}.attributionControl.addAttribution("
-            "{{ this.text_json }});\n{% endmacro %}"
+            "{{ this.text_json }});\n"
+            "{{ this._parent.get_name() }}.createPane('atlasTowns').style.zIndex = 450;\n"
+            "{% endmacro %}"
         )
+
+
+class _SetView(MacroElement):
+    def __init__(self, centre: tuple[float, float], zoom: int) -> None:
+        super().__init__()
+        self._name = "AtlasSetView"
+        self.view_json = script_json([list(centre), zoom])
+        self._template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "{{ this._parent.get_name() }}.setView({{ this.view_json }}[0], "
+            "{{ this.view_json }}[1]);\n{% endmacro %}"
+        )
+
+
+class _PluginAssets(JSCSSMixin, MacroElement):
+    """Links every Leaflet plugin the overlays may use, so they are loaded with the base."""
+
+    default_js = [  # noqa: RUF012 (folium API)
+        ("markerclusterjs", asset_url("markerclusterjs")),
+        ("leaflet-heat.js", asset_url("leaflet-heat.js")),
+    ]
+    default_css = [  # noqa: RUF012 (folium API)
+        ("markerclustercss", asset_url("markerclustercss")),
+        ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "AtlasPluginAssets"
+
+
+@dataclass
+class LayeredMap:
+    """A map in two parts: a base that a change of range or filters leaves as it is, and the
+    overlays drawn from the view's incidents and deployments.
+
+    The app mounts the base once and swaps only the overlays when the view changes (see
+    ``ui.widgets.show_map``); a file or a test takes :meth:`merged`, one folium map of both.
+    ``focus`` is a place the map should centre on (a picked incident, a chosen base),
+    shown at ``focus_zoom``.
+    """
+
+    base: folium.Map
+    overlays: list[folium.FeatureGroup]
+    focus: tuple[float, float] | None = None
+    focus_zoom: int | None = None
+
+    @staticmethod
+    def layer_control() -> folium.LayerControl:
+        """The layer control, which lists the base's layers and the overlays."""
+        return folium.LayerControl(collapsed=True, position="topright")
+
+    def for_app(self) -> folium.Map:
+        """The base, linking every plugin an overlay of a later view may need."""
+        self.base.add_child(_PluginAssets())
+        return self.base
+
+    def merged(self) -> folium.Map:
+        """One folium map holding the base and the overlays, opened on the focus if any."""
+        for group in self.overlays:
+            group.add_to(self.base)
+        self.layer_control().add_to(self.base)
+        if self.focus is not None:
+            self.base.add_child(_SetView(self.focus, self.focus_zoom or FOCUS_ZOOM))
+        return self.base
 
 
 def popup_html(title: Any, fields: Iterable[tuple[str, Any]]) -> str:
@@ -485,9 +586,9 @@ def _rivers(layers: AtlasLayers) -> folium.FeatureGroup:
     return group
 
 
-def _group_of(rows_layer: _RowsLayer, title: str) -> folium.FeatureGroup:
+def _group_of(child: Element, title: str) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=title)
-    group.add_child(rows_layer)
+    group.add_child(child)
     return group
 
 
@@ -504,8 +605,24 @@ def view_layers(
     )
 
 
+def _focus_zoom(view: ViewState) -> int:
+    return max(view.zoom or 0, FOCUS_ZOOM)
+
+
+def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
+    return _group_of(
+        _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
+        LAYER_TITLES["towns"],
+    )
+
+
 def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> folium.Map:
-    """A map with the offline basemap and the online alternatives, at the view's centre."""
+    """The part of a view's map that its range and filters do not change.
+
+    The offline basemap and the online alternatives, the reference layers the view shows
+    (regions, rivers, towns), the map's credits, and the opening extent: the view's centre
+    and zoom, or the whole of Mali.
+    """
     centre = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
     fmap = folium.Map(
         location=centre or MALI_CENTRE,
@@ -521,6 +638,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> foli
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
     figure.header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
+    fmap.add_child(_MapSetup(map_attribution()))
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
         folium.TileLayer(
@@ -531,32 +649,31 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> foli
             show=False,
             max_zoom=MAX_ZOOM,
         ).add_to(fmap)
-    return fmap
-
-
-def finish_map(
-    fmap: folium.Map,
-    view: ViewState,
-    legend: str,
-    focus: tuple[float, float] | None = None,
-    shown: gpd.GeoDataFrame | None = None,
-) -> folium.Map:
-    """Legend, attribution, layer control and the opening extent, common to every map.
-
-    ``focus`` (lat, lon) centres the map on a place; otherwise the view's own centre is
-    used, or the whole of Mali. The licences of imported datasets among the ``shown``
-    incidents are added to the attribution, as their terms require.
-    """
-    if legend:
-        fmap.add_child(_Legend(legend))
-    fmap.add_child(_Attribution(map_attribution(imported_licences(shown))))
-    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    if focus is not None:
-        fmap.location = list(focus)
-        fmap.options["zoom"] = max(view.zoom or 0, 8)
-    elif view.lat is None or view.lon is None:
+    if view.shows("regions"):
+        _regions(layers).add_to(fmap)
+    if view.shows("rivers"):
+        _rivers(layers).add_to(fmap)
+    if view.shows("towns"):
+        _towns(layers).add_to(fmap)
+    if centre is None:
         fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
     return fmap
+
+
+def _annotations(
+    legend: str, shown: gpd.GeoDataFrame | None, marks: Iterable[Element] = ()
+) -> folium.FeatureGroup:
+    """The legend, the licences of imported incidents ``shown`` and any ``marks`` (rings,
+    circles), in one group outside the layer control."""
+    group = folium.FeatureGroup(name="Legend", control=False)
+    if legend:
+        group.add_child(_Legend(legend))
+    licences = imported_licences(shown)
+    if licences:
+        group.add_child(_GroupAttribution(" · ".join(licences)))
+    for mark in marks:
+        group.add_child(mark)
+    return group
 
 
 def imported_licences(incidents: gpd.GeoDataFrame | None) -> list[str]:
@@ -573,32 +690,26 @@ def _present(known: Iterable[str], column: pd.Series) -> list[str]:
     return [value for value in known if value in found]
 
 
-def add_overlays(
-    fmap: folium.Map,
-    layers: AtlasLayers,
+def _deployments(deployments: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    return _group_of(
+        _DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
+        f"{LAYER_TITLES['deployments']} ({len(deployments)})",
+    )
+
+
+def view_overlays(
     view: ViewState,
     incidents: gpd.GeoDataFrame,
     deployments: gpd.GeoDataFrame,
-) -> str:
-    """Draw the view's overlays on ``fmap``; return the legend they need."""
-    if view.shows("regions"):
-        _regions(layers).add_to(fmap)
-    if view.shows("rivers"):
-        _rivers(layers).add_to(fmap)
+    marks: Iterable[Element] = (),
+) -> list[folium.FeatureGroup]:
+    """The groups a view draws over its base: deployments, incidents, and their legend."""
+    groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
-        _group_of(
-            _DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
-            f"{LAYER_TITLES['deployments']} ({len(deployments)})",
-        ).add_to(fmap)
+        groups.append(_deployments(deployments))
     mode = resolve_mode(view.agg, len(incidents))
     if view.shows("incidents"):
-        incidents_layer(incidents, view, mode).add_to(fmap)
-    if view.shows("towns"):
-        _group_of(
-            _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
-            LAYER_TITLES["towns"],
-        ).add_to(fmap)
-
+        groups.append(incidents_layer(incidents, view, mode))
     present_types = _present(style.EVENT_TYPE_COLOURS, incidents["event_type"])
     present_missions = _present(style.MISSION_SYMBOLS, deployments["mission"])
     legend = legend_html(
@@ -610,16 +721,17 @@ def add_overlays(
         legend = hex_legend_html() + legend
     elif view.shows("incidents") and mode == "heat":
         legend = f"<h4>Incidents ({escape_html(mode)})</h4><div>Density of incidents</div>" + legend
-    return legend
+    groups.append(_annotations(legend, incidents if view.shows("incidents") else None, marks))
+    return groups
 
 
-def build_map(
+def view_map(
     layers: AtlasLayers,
     view: ViewState,
     *,
     height: int = 640,
     highlight_id: str | None = None,
-) -> folium.Map:
+) -> LayeredMap:
     """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
 
     Parameters
@@ -634,23 +746,40 @@ def build_map(
         An incident to ring and centre the map on (a row picked in a table).
     """
     _start, _end, incidents, deployments = view_layers(layers, view)
-    fmap = base_map(layers, view, height=height)
-    legend = add_overlays(fmap, layers, view, incidents, deployments)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
     focus = None
+    marks: list[Element] = []
     if not picked.empty:
         point = picked.geometry.iloc[0]
         focus = (point.y, point.x)
-        folium.CircleMarker(
-            [point.y, point.x],
-            radius=26,
-            color="#111111",
-            weight=3,
-            fill=False,
-            class_name="atlas-highlight",
-            interactive=False,
-        ).add_to(fmap)
-    return finish_map(fmap, view, legend, focus, incidents if view.shows("incidents") else None)
+        marks.append(
+            folium.CircleMarker(
+                [point.y, point.x],
+                radius=26,
+                color="#111111",
+                weight=3,
+                fill=False,
+                class_name="atlas-highlight",
+                interactive=False,
+            )
+        )
+    return LayeredMap(
+        base_map(layers, view, height=height),
+        view_overlays(view, incidents, deployments, marks),
+        focus,
+        _focus_zoom(view),
+    )
+
+
+def build_map(
+    layers: AtlasLayers,
+    view: ViewState,
+    *,
+    height: int = 640,
+    highlight_id: str | None = None,
+) -> folium.Map:
+    """The map of :func:`view_map` as one folium map (for a file or a test)."""
+    return view_map(layers, view, height=height, highlight_id=highlight_id).merged()
 
 
 def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> folium.FeatureGroup:
@@ -696,9 +825,9 @@ def hex_legend_html() -> str:
     return "".join(parts)
 
 
-def build_region_map(
+def region_map(
     layers: AtlasLayers, view: ViewState, figures: pd.DataFrame, metric: str, label: str
-) -> folium.Map:
+) -> LayeredMap:
     """A choropleth of one regional figure (a column of :func:`atlas.regions.compare_regions`).
 
     Regions are shaded on a ramp from the lowest to the highest value; a tooltip gives the
@@ -725,10 +854,8 @@ def build_region_map(
         describe(c, n, v)
         for c, n, v in zip(regions["iso_code"], regions["name"], regions["value"], strict=True)
     ]
-    fmap = base_map(layers, view)
-    folium.GeoJson(
+    choropleth = folium.GeoJson(
         regions[["label", "colour", "geometry"]].to_json(drop_id=True),
-        name=f"Regions by {label}",
         style_function=lambda feature: {
             "fillColor": feature["properties"]["colour"],
             "fillOpacity": 0.8,
@@ -738,28 +865,29 @@ def build_region_map(
         },
         highlight_function=lambda _: {"weight": 3},
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-    ).add_to(fmap)
-    if view.shows("towns"):
-        _group_of(
-            _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
-            LAYER_TITLES["towns"],
-        ).add_to(fmap)
+        control=False,
+    )
     legend = (
         f"<h4>{escape_html(label.capitalize())}</h4>"
         f'<div><span class="swatch" style="background:{style.ramp_colour(0)}"></span>0</div>'
         f'<div><span class="swatch" style="background:{style.ramp_colour(1)}"></span>'
         f"{escape_html(f'{top:,.2f}'.replace('.00', ''))}</div>"
     )
-    return finish_map(fmap, view, legend)
+    # The choropleth takes the place of the region outlines, and rivers would clutter it.
+    towns_only = replace(view, layers=("towns",) if view.shows("towns") else ())
+    return LayeredMap(
+        base_map(layers, towns_only),
+        [_group_of(choropleth, f"Regions by {label}"), _annotations(legend, None)],
+    )
 
 
-def build_deployment_map(
+def deployment_map(
     layers: AtlasLayers,
     view: ViewState,
     active: gpd.GeoDataFrame,
     nearby: gpd.GeoDataFrame,
     circle: tuple[float, float, float] | None,
-) -> folium.Map:
+) -> LayeredMap:
     """Bases active on one day, and the incidents near a chosen place within a radius.
 
     Parameters
@@ -771,37 +899,35 @@ def build_deployment_map(
     circle
         (lat, lon, radius in metres) of the proximity circle, or None.
     """
-    fmap = base_map(layers, view)
-    only = replace(
-        view, layers=tuple(n for n in view.layers if n not in ("deployments", "incidents"))
-    )
-    add_overlays(fmap, layers, only, nearby.iloc[0:0], active.iloc[0:0])
-    _group_of(
-        _DeploymentMarkers(deployment_rows(active), "atlas-deployment"),
-        f"{LAYER_TITLES['deployments']} ({len(active)})",
-    ).add_to(fmap)
-    points = replace(view, agg="points")
-    incidents_layer(nearby, points, "points").add_to(fmap)
+    marks: list[Element] = []
     focus = None
     if circle is not None:
         lat, lon, metres = circle
-        folium.Circle(
-            [lat, lon],
-            radius=metres,
-            color="#111111",
-            weight=2,
-            dash_array="6 4",
-            fill=False,
-            class_name="atlas-proximity",
-            interactive=False,
-        ).add_to(fmap)
+        marks.append(
+            folium.Circle(
+                [lat, lon],
+                radius=metres,
+                color="#111111",
+                weight=2,
+                dash_array="6 4",
+                fill=False,
+                class_name="atlas-proximity",
+                interactive=False,
+            )
+        )
         focus = (lat, lon)
-    present_types = _present(style.EVENT_TYPE_COLOURS, nearby["event_type"])
-    present_missions = _present(style.MISSION_SYMBOLS, active["mission"])
-    return finish_map(
-        fmap,
-        replace(view, zoom=view.zoom or 7),
-        legend_html("points", present_types, present_missions),
+    legend = legend_html(
+        "points",
+        _present(style.EVENT_TYPE_COLOURS, nearby["event_type"]),
+        _present(style.MISSION_SYMBOLS, active["mission"]),
+    )
+    return LayeredMap(
+        base_map(layers, view),
+        [
+            _deployments(active),
+            incidents_layer(nearby, replace(view, agg="points"), "points"),
+            _annotations(legend, nearby, marks),
+        ],
         focus,
-        nearby,
+        _focus_zoom(view),
     )

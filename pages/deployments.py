@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas.filters import deployments_active_between
-from atlas.mapping import build_deployment_map, view_layers
+from atlas.mapping import deployment_map, view_layers
 from atlas.proximity import incidents_within_km, place_names, place_point
 from atlas.style import MISSION_SYMBOLS
 from atlas.tables import incident_table
@@ -64,7 +64,7 @@ st.markdown(
         else "."
     )
 )
-show_map(build_deployment_map(data, view, active, nearby, circle), key="deployments_map")
+show_map(deployment_map(data, view, active, nearby, circle), key="deployments_map")
 
 st.subheader("Timeline by mission")
 bars = deployments.assign(

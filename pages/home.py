@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.filters import headline
-from atlas.mapping import build_map, view_layers
+from atlas.mapping import view_layers, view_map
 from atlas.text import plural
 from ui.data import layers
 from ui.export import export_panel
@@ -42,6 +42,6 @@ if figures.top_regions:
         + ", ".join(f"{name} ({count})" for name, count in figures.top_regions)
     )
 
-show_map(build_map(data, view), key="home_map", height=660)
+show_map(view_map(data, view), key="home_map", height=660)
 
 export_panel(data, view)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.filters import data_span
-from atlas.mapping import build_map, view_layers
+from atlas.mapping import view_layers, view_map
 from atlas.proximity import incident_at
 from atlas.style import EVENT_TYPE_COLOURS
 from atlas.tables import incident_table
@@ -74,7 +74,7 @@ def _player() -> None:
 _player()
 
 clicked = show_map(
-    build_map(data, view, highlight_id=st.session_state.get(PICKED)),
+    view_map(data, view, highlight_id=st.session_state.get(PICKED)),
     key="incidents_map",
     height=540,
     on_click=True,

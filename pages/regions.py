@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.filters import select_incidents
-from atlas.mapping import build_region_map
+from atlas.mapping import region_map
 from atlas.regions import (
     deadliest,
     previous_period,
@@ -56,7 +56,7 @@ for row in flagged.itertuples(index=False):
         reasons.append("30-day fatalities at a one-year high")
     st.warning(f"Surge in {row.name}: " + "; ".join(reasons) + ".")
 
-show_map(build_region_map(data, view, figures, metric, METRICS[metric]), key="regions_map")
+show_map(region_map(data, view, figures, metric, METRICS[metric]), key="regions_map")
 
 st.dataframe(
     figures.rename(

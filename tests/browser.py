@@ -86,3 +86,26 @@ def wait_for_map_incidents(driver: WebDriver, expected: int, timeout: float = 30
     """Wait until the map shows ``expected`` incident markers (it redraws after the page)."""
     WebDriverWait(driver, timeout).until(lambda d: map_counts(d)["incidents"] == expected)
     return expected
+
+
+_POPUPS_JS = """
+const texts = [];
+for (const path of document.querySelectorAll('path.atlas-incident')) {
+  path.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  // A closed popup fades out before it leaves the page: the newest is the last.
+  const open = document.querySelectorAll('.leaflet-popup-content');
+  texts.push(open.length ? open[open.length - 1].textContent : '');
+}
+return texts;
+"""
+
+
+def incident_popups(driver: WebDriver) -> list[str]:
+    """The text of each incident marker's popup, opened by a click on the marker."""
+    driver.switch_to.default_content()
+    driver.switch_to.frame(driver.find_element(*MAP_FRAME))
+    try:
+        texts: list[str] = driver.execute_script(_POPUPS_JS)
+        return texts
+    finally:
+        driver.switch_to.default_content()

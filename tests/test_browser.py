@@ -11,6 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from atlas.store import EmbeddedStore
 from tests.browser import (
     foreign_requests,
+    incident_popups,
     incidents_stated,
     map_counts,
     requested_urls,
@@ -99,15 +100,10 @@ def test_bamako_2015_link_shows_exactly_its_incidents(served_app, browser, shipp
         & (shipped.incidents["admin1"] == "ML-BKO")
     ]
     assert map_counts(browser)["incidents"] == len(expected) > 0
-    frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
-    browser.switch_to.frame(frame)
-    try:
-        scripts = browser.execute_script(
-            "return [...document.scripts].map(s => s.textContent).join('\\n');"
-        )
-    finally:
-        browser.switch_to.default_content()
-    assert "Radisson" in scripts
+    popups = incident_popups(browser)
+    assert len(popups) == len(expected)
+    assert any("Radisson" in text for text in popups)
+    assert all("Bamako" in text for text in popups)
     metric = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]')
     assert metric.text == str(len(expected))
 

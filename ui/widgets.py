@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
-import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
 from atlas.attribution import footer_markdown
 from atlas.datasets import DatasetStore
+from atlas.mapping import LayeredMap
 
 
 def show_map(
-    fmap: folium.Map, key: str, height: int = 640, *, on_click: bool = False
+    lmap: LayeredMap, key: str, height: int = 640, *, on_click: bool = False
 ) -> dict[str, float] | None:
     """Draw a map; with ``on_click``, return the point of the last marker clicked.
 
-    Only clicks on markers are returned, never the extent, so panning and zooming do not
-    rerun the script.
+    The base stays mounted in the browser for as long as it does not change; a new range or
+    filter only swaps the overlays, so the map keeps its pan and zoom and redraws fast. Only
+    clicks on markers are returned, never the extent, so panning and zooming do not rerun
+    the script.
     """
     returned = ["last_object_clicked"] if on_click else []
     state = st_folium(
-        fmap, height=height, use_container_width=True, returned_objects=returned, key=key
+        lmap.for_app(),
+        height=height,
+        use_container_width=True,
+        returned_objects=returned,
+        key=key,
+        feature_group_to_add=lmap.overlays,
+        layer_control=lmap.layer_control(),
+        center=lmap.focus,
+        zoom=lmap.focus_zoom if lmap.focus is not None else None,
     )
     clicked = (state or {}).get("last_object_clicked") if on_click else None
     return clicked if isinstance(clicked, dict) and "lat" in clicked else None

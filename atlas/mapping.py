@@ -30,6 +30,7 @@ from atlas.assets import asset_url, localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, is_missing, script_json
 from atlas.filters import data_span, deployments_active_between, select_incidents
+from atlas.tables import incident_tooltips
 from atlas.view import ViewState
 from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
@@ -188,7 +189,7 @@ class _TownMarkers(_RowsLayer):
     _draw_js = """
 rows.forEach(function(r){
   L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
-      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot', pane: 'atlasTowns'})
+      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
     .bindPopup(r[4]).addTo(group);
   var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
       iconAnchor: [-6, 8]});
@@ -258,20 +259,18 @@ class _GroupAttribution(_GroupScript):
         super().__init__({"text": escape_html(text)})
 
 
-class _MapSetup(MacroElement):
-    """The map's own credits, and a pane for town dots above every overlay's shapes."""
+class _Attribution(MacroElement):
+    """The map's own credits, in place of Leaflet's prefix."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
-        self._name = "AtlasMapSetup"
+        self._name = "AtlasAttribution"
         self.text_json = script_json(escape_html(text))
         self._template = Template(
             "{% macro script(this, kwargs) %}\n"
             "{{ this._parent.get_name() }}.attributionControl.setPrefix(false);\n"
             "{{ this._parent.get_name() }}.attributionControl.addAttribution("
-            "{{ this.text_json }});\n"
-            "{{ this._parent.get_name() }}.createPane('atlasTowns').style.zIndex = 450;\n"
-            "{% endmacro %}"
+            "{{ this.text_json }});\n{% endmacro %}"
         )
 
 
@@ -416,7 +415,7 @@ def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
         _text(incidents["dataset"]),
         _text(incidents["id"]),
     ]
-    tooltip = dates + " · " + location + " · " + actor1 + (" vs " + actor2).where(has_actor2, "")
+    tooltip = incident_tooltips(incidents)
     columns = [
         incidents.geometry.y.round(5).tolist(),
         incidents.geometry.x.round(5).tolist(),
@@ -638,7 +637,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> foli
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
     figure.header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
-    fmap.add_child(_MapSetup(map_attribution()))
+    fmap.add_child(_Attribution(map_attribution()))
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
         folium.TileLayer(

@@ -71,22 +71,6 @@ def nearest_town(points: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, max_km: floa
     return names.reindex(points.index).astype(object).where(lambda s: s.notna(), np.nan)
 
 
-def incident_at(incidents: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
-    """The id of the incident drawn at (``lat``, ``lon``) (a clicked marker), if any.
-
-    Markers are drawn at coordinates rounded to 5 decimals; the nearest incident within
-    that rounding (about a metre) is the one clicked. Several incidents at one place: the
-    latest is returned.
-    """
-    if incidents.empty:
-        return None
-    close = (incidents.geometry.y.round(5) - round(lat, 5)).abs().le(1e-5) & (
-        incidents.geometry.x.round(5) - round(lon, 5)
-    ).abs().le(1e-5)
-    hits = incidents.loc[close].sort_values("event_date")
-    return None if hits.empty else str(hits["id"].iloc[-1])
-
-
 def place_point(layers: AtlasLayers, name: str) -> Point | None:
     """The point of a town (English or French name) or a deployment site, by name."""
     for frame, columns in (

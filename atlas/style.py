@@ -44,14 +44,19 @@ def event_colour(event_type: str) -> str:
     return EVENT_TYPE_COLOURS.get(event_type, DEFAULT_EVENT_COLOUR)
 
 
+INCIDENT_RADIUS_PX = (4.0, 22.0)
+"""The smallest and the largest incident marker, in pixels."""
+
+
 def incident_radius(fatalities: int | None) -> float:
     """Marker radius in pixels: grows with the square root of fatalities, 4 to 22 px.
 
     Unknown fatalities draw at the smallest size, like zero, so no figure is implied.
     """
+    smallest, largest = INCIDENT_RADIUS_PX
     if fatalities is None or fatalities <= 0:
-        return 4.0
-    return min(4.0 + 2.2 * math.sqrt(fatalities), 22.0)
+        return smallest
+    return min(smallest + 2.2 * math.sqrt(fatalities), largest)
 
 
 # ACLED geo_precision -> radius in metres of the uncertainty ring: 1 the town itself (a
@@ -109,7 +114,9 @@ def hex_legend() -> list[tuple[str, str]]:
 def incident_radii(fatalities: pd.Series) -> np.ndarray:
     """:func:`incident_radius` for a whole column at once (unknown counts as 0), rounded."""
     deaths = fatalities.fillna(0).to_numpy(dtype=float)
-    radii = np.where(deaths > 0, np.minimum(4.0 + 2.2 * np.sqrt(deaths.clip(0)), 22.0), 4.0)
+    smallest, largest = INCIDENT_RADIUS_PX
+    grown = np.minimum(smallest + 2.2 * np.sqrt(deaths.clip(0)), largest)
+    radii = np.where(deaths > 0, grown, smallest)
     return np.round(radii, 1)
 
 

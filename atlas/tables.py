@@ -28,3 +28,20 @@ def incident_table(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
     table = pd.DataFrame(incidents[list(columns)]).rename(columns=columns)
     table["Date"] = table["Date"].dt.date
     return table.sort_values(["Date", "ID"], ascending=[False, True], ignore_index=True)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    return column.astype("string").fillna("")
+
+
+def incident_tooltips(incidents: gpd.GeoDataFrame) -> pd.Series:
+    """The line a marker shows on hover: ``date · place · actor 1 vs actor 2`` (plain text)."""
+    actor2 = _text(incidents["actor2"])
+    return (
+        incidents["event_date"].dt.strftime("%Y-%m-%d")
+        + " · "
+        + _text(incidents["location"])
+        + " · "
+        + _text(incidents["actor1"])
+        + (" vs " + actor2).where(actor2 != "", "")
+    )

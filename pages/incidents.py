@@ -1,7 +1,7 @@
 """Incidents: quick ranges and a month-by-month player, the map, a timeline and the table.
 
-A row picked in the table rings its incident on the map; a marker clicked on the map picks
-its row.
+A row picked in the table rings its incident on the map and centres the map on it; a marker
+clicked on the map selects its row in the table.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import streamlit as st
 
 from atlas.filters import data_span
 from atlas.mapping import view_layers, view_map
-from atlas.proximity import incident_at
+from atlas.picking import incident_at
 from atlas.style import EVENT_TYPE_COLOURS
 from atlas.tables import incident_table
 from atlas.text import plural
@@ -24,6 +24,7 @@ from ui.widgets import show_map
 require_frame()
 
 PICKED = "picked_incident"
+ROWS = "incident_rows"
 
 data = layers()
 view = current_view()
@@ -73,16 +74,21 @@ def _player() -> None:
 
 _player()
 
+table = incident_table(incidents)
 clicked = show_map(
     view_map(data, view, highlight_id=st.session_state.get(PICKED)),
     key="incidents_map",
     height=540,
     on_click=True,
 )
-if clicked:
-    picked = incident_at(incidents, clicked["lat"], clicked["lng"])
+# The map keeps reporting its last click; only a new one picks an incident.
+if clicked and clicked != st.session_state.get("seen_click"):
+    st.session_state["seen_click"] = clicked
+    picked = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
     if picked and picked != st.session_state.get(PICKED):
         st.session_state[PICKED] = picked
+        row = int(table.index[table["ID"] == picked][0])
+        st.session_state[ROWS] = {"selection": {"rows": [row]}}
         st.rerun()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
@@ -100,25 +106,23 @@ else:
         counts_by_period(incidents, period, by=None)["fatalities"], height=160, y_label="fatalities"
     )
 
-table = incident_table(incidents)
 selection = st.dataframe(
     table,
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
-    key="incident_rows",
+    key=ROWS,
     column_config={
         "Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "Fatalities": st.column_config.NumberColumn(format="%d"),
     },
 )
 rows = selection.selection.rows if selection else []
-if rows:
-    chosen = str(table.iloc[rows[0]]["ID"])
-    if chosen != st.session_state.get(PICKED):
-        st.session_state[PICKED] = chosen
-        st.rerun()
+chosen = str(table.iloc[rows[0]]["ID"]) if rows else None
+if chosen and chosen != st.session_state.get(PICKED):
+    st.session_state[PICKED] = chosen
+    st.rerun()
 if st.session_state.get(PICKED) in set(table["ID"]):
     st.caption(f"Ringed on the map: incident {st.session_state[PICKED]}.")
 

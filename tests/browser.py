@@ -88,24 +88,47 @@ def wait_for_map_incidents(driver: WebDriver, expected: int, timeout: float = 30
     return expected
 
 
-_POPUPS_JS = """
+# A click at the centre of a marker, where a reader would click: the point clicked is what
+# the map reports back to the app.
+_CLICK_JS = """
+function clickAt(element) {
+  const box = element.getBoundingClientRect();
+  element.dispatchEvent(new MouseEvent('click', {bubbles: true,
+    clientX: box.x + box.width / 2, clientY: box.y + box.height / 2}));
+}
+"""
+
+_POPUPS_JS = (
+    _CLICK_JS
+    + """
 const texts = [];
 for (const path of document.querySelectorAll('path.atlas-incident')) {
-  path.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  clickAt(path);
   // A closed popup fades out before it leaves the page: the newest is the last.
   const open = document.querySelectorAll('.leaflet-popup-content');
   texts.push(open.length ? open[open.length - 1].textContent : '');
 }
 return texts;
 """
+)
+
+
+def map_script(driver: WebDriver, script: str, *args: Any) -> Any:
+    """Run ``script`` inside the map's iframe (where ``window.map`` is the Leaflet map)."""
+    driver.switch_to.default_content()
+    driver.switch_to.frame(driver.find_element(*MAP_FRAME))
+    try:
+        return driver.execute_script(script, *args)
+    finally:
+        driver.switch_to.default_content()
 
 
 def incident_popups(driver: WebDriver) -> list[str]:
     """The text of each incident marker's popup, opened by a click on the marker."""
-    driver.switch_to.default_content()
-    driver.switch_to.frame(driver.find_element(*MAP_FRAME))
-    try:
-        texts: list[str] = driver.execute_script(_POPUPS_JS)
-        return texts
-    finally:
-        driver.switch_to.default_content()
+    texts: list[str] = map_script(driver, _POPUPS_JS)
+    return texts
+
+
+def click_first(driver: WebDriver, selector: str) -> None:
+    """Click the first element of the map matching ``selector`` (a marker) at its centre."""
+    map_script(driver, _CLICK_JS + "clickAt(document.querySelector(arguments[0]));", selector)

@@ -10,10 +10,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from atlas.store import EmbeddedStore
 from tests.browser import (
+    click_first,
     foreign_requests,
     incident_popups,
     incidents_stated,
     map_counts,
+    map_script,
     requested_urls,
     table_rows,
     wait_for_map_incidents,
@@ -48,28 +50,18 @@ def test_home_draws_every_layer_offline(served_app, browser, artifacts, shipped)
 def test_popup_shows_incident_fields_as_text(served_app, browser):
     browser.get(served_app.url + "/?from=2015-11-20&to=2015-11-20&layers=incidents")
     assert map_counts(browser)["incidents"] >= 1
-    frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
-    browser.switch_to.frame(frame)
-    try:
-        browser.execute_script(
-            "document.querySelector('path.atlas-incident')"
-            ".dispatchEvent(new MouseEvent('click', {bubbles: true}));"
-        )
-        popup = WebDriverWait(browser, 10).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
-        )
-        text = popup.get_attribute("textContent") or ""
-        assert "Bamako" in text
-        assert "Source" in text
-        assert "Radisson" in text
-    finally:
-        browser.switch_to.default_content()
+    (text,) = incident_popups(browser)
+    assert "Bamako" in text
+    assert "Source" in text
+    assert "Radisson" in text
 
 
 def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artifacts):
     browser.get(served_app.url + "/incidents")
     before = map_counts(browser)["incidents"]
     assert before == incidents_stated(browser) == table_rows(browser)
+    # The analyst zooms in on Gao; a new range must redraw the incidents, not the whole map.
+    map_script(browser, "window.map.setView([16.27, -0.04], 8); window.__sameMap = true;")
 
     start_thumb = browser.find_elements(
         By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"]'
@@ -84,6 +76,33 @@ def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artif
     assert 0 < after < before
     assert after == incidents_stated(browser) == table_rows(browser)
     assert "from=" in browser.current_url  # the URL carries the new view
+    kept = map_script(browser, "return [window.__sameMap, window.map.getZoom()];")
+    assert kept == [True, 8]
+
+
+def test_a_clicked_marker_selects_its_row_and_is_ringed(served_app, browser):
+    # November 2015 in Bamako: the Radisson Blu attack, drawn large (22 deaths), and others.
+    browser.get(served_app.url + "/incidents?from=2015-11-01&to=2015-11-30")
+    assert map_counts(browser)["incidents"] >= 2
+    map_script(browser, "window.__sameMap = true;")
+    click_first(browser, "path.atlas-incident")
+    caption = WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.XPATH, "//*[contains(text(), 'Ringed on the map')]")
+    )
+    assert "MSA-I-0053" in caption.text
+    selected = WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(
+            By.CSS_SELECTOR, '[data-testid="stDataFrame"] tr[aria-selected="true"]'
+        )
+    )
+    assert [row.get_attribute("textContent")[:16] for row in selected] == ["2015-11-20Bamako"]
+    WebDriverWait(browser, 30).until(
+        lambda d: (
+            map_script(d, "return document.querySelectorAll('path.atlas-highlight').length") == 1
+        )
+    )
+    # The ring joins the map that is already there, centred on the incident.
+    assert map_script(browser, "return window.__sameMap === true && window.map.getZoom() >= 8")
 
 
 def test_a_url_reopens_its_view_in_a_fresh_browser(served_app, browser, shipped):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,15 +14,16 @@ from atlas.mapping import LayeredMap
 
 def show_map(
     lmap: LayeredMap, key: str, height: int = 640, *, on_click: bool = False
-) -> dict[str, float] | None:
-    """Draw a map; with ``on_click``, return the point of the last marker clicked.
+) -> dict[str, Any] | None:
+    """Draw a map; with ``on_click``, return the last marker clicked: the point clicked
+    (``lat``, ``lng``) and the marker's ``tooltip`` (plain text, None if it has none).
 
     The base stays mounted in the browser for as long as it does not change; a new range or
     filter only swaps the overlays, so the map keeps its pan and zoom and redraws fast. Only
     clicks on markers are returned, never the extent, so panning and zooming do not rerun
     the script.
     """
-    returned = ["last_object_clicked"] if on_click else []
+    returned = ["last_object_clicked", "last_object_clicked_tooltip"] if on_click else []
     state = st_folium(
         lmap.for_app(),
         height=height,
@@ -33,7 +36,9 @@ def show_map(
         zoom=lmap.focus_zoom if lmap.focus is not None else None,
     )
     clicked = (state or {}).get("last_object_clicked") if on_click else None
-    return clicked if isinstance(clicked, dict) and "lat" in clicked else None
+    if not isinstance(clicked, dict) or "lat" not in clicked:
+        return None
+    return {**clicked, "tooltip": (state or {}).get("last_object_clicked_tooltip")}
 
 
 def footer() -> None:

@@ -5,7 +5,8 @@ The map needs nothing from the internet: Leaflet comes from the app's own static
 layers are offered as alternatives and load nothing until a user picks one.
 
 Data reaches the page only through :func:`atlas.escape.escape_html` (inside popups, tooltips and
-labels) and :func:`atlas.escape.script_json` (the arrays our layers are drawn from).
+labels) and :func:`atlas.escape.script_json` (the arrays and GeoJSON our layers of
+:mod:`atlas.leaflet` are drawn from).
 """
 
 from __future__ import annotations
@@ -19,17 +20,30 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import xyzservices.providers as xyz
-from branca.element import Element, Figure, MacroElement
-from folium.elements import JSCSSMixin
+from branca.element import Element, Figure
 from folium.plugins import HeatMap
-from jinja2 import Template
 
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
-from atlas.assets import asset_url, localize
+from atlas.assets import localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, is_missing, script_json
 from atlas.filters import data_span, deployments_active_between, select_incidents
+from atlas.leaflet import (
+    ClusteredIncidents,
+    DeploymentMarkers,
+    GeoJsonLayer,
+    HexCells,
+    IncidentMarkers,
+    LayerCredits,
+    Legend,
+    MapSetup,
+    PluginAssets,
+    RawText,
+    SetView,
+    TownMarkers,
+    geojson_text,
+)
 from atlas.tables import incident_tooltips
 from atlas.view import ViewState
 from loaders import AtlasLayers
@@ -82,227 +96,6 @@ _CSS = """
 """
 
 
-class _RowsLayer(MacroElement):
-    """A layer drawn in the browser from one JSON array, in one loop.
-
-    One array and one loop instead of one folium object per row: folium renders each object
-    through its template (about 0.3 ms a point) and emits a separate script for it.
-    """
-
-    _draw_js = ""
-
-    def __init__(
-        self, rows: list[list[Any]], class_name: str, options: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__()
-        self._name = "AtlasRows"
-        self.rows_json = script_json(rows)
-        self.options_json = script_json(options or {})
-        self.class_name = class_name
-        self._template = Template(
-            "{% macro script(this, kwargs) %}\n(function(){\n"
-            "var group = {{ this._parent.get_name() }};\n"
-            "var rows = {{ this.rows_json }};\n"
-            "var cls = {{ this.class_name|tojson }};\n"
-            "var opts = {{ this.options_json }};\n" + self._draw_js + "\n})();\n"
-            "{% endmacro %}"
-        )
-
-
-# Builds an incident's popup when it opens, from values escaped on the server (see
-# incident_rows); only those values and our own labels are joined, so no data becomes markup.
-_INCIDENT_POPUP_JS = """
-var labels = opts.labels;
-function popupOf(r){
-  return function(){
-    var html = '<div class="atlas-popup"><h4>' + r[6] + '</h4><table>';
-    for (var i = 0; i < labels.length; i++) {
-      if (r[7 + i] === '') { continue; }
-      html += '<tr><th>' + labels[i] + '</th><td>' + r[7 + i] + '</td></tr>';
-    }
-    return html + '</table></div>';
-  };
-}
-function markerOf(r){
-  return L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1,
-      fillColor: r[3], fillOpacity: 0.85, className: cls})
-    .bindPopup(popupOf(r), {maxWidth: 380}).bindTooltip(r[5]);
-}
-"""
-
-
-class _IncidentMarkers(_RowsLayer):
-    # row: see incident_rows
-    _draw_js = (
-        _INCIDENT_POPUP_JS
-        + """
-rows.forEach(function(r){
-  if (opts.rings && r[4] > 0) {
-    L.circle([r[0], r[1]], {radius: r[4], color: r[3], weight: 1, dashArray: '3 3',
-        fillOpacity: 0.06, interactive: false, className: 'atlas-uncertainty'}).addTo(group);
-  }
-  markerOf(r).addTo(group);
-});"""
-    )
-
-
-class _ClusteredIncidents(JSCSSMixin, _RowsLayer):
-    """The same markers, clustered in the browser (Leaflet.markercluster, served locally)."""
-
-    default_js = [("markerclusterjs", asset_url("markerclusterjs"))]  # noqa: RUF012 (folium API)
-    default_css = [  # noqa: RUF012 (folium API)
-        ("markerclustercss", asset_url("markerclustercss")),
-        ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
-    ]
-    _draw_js = (
-        _INCIDENT_POPUP_JS
-        + """
-var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-    maxClusterRadius: 50});
-cluster.addLayers(rows.map(markerOf));
-cluster.addTo(group);"""
-    )
-
-
-class _HexCells(_RowsLayer):
-    # row: [[[lat, lon], ...] outline, colour, tooltip text]
-    _draw_js = """
-rows.forEach(function(r){
-  L.polygon(r[0], {color: '#ffffff', weight: 0.6, fillColor: r[1], fillOpacity: 0.75,
-      className: cls}).bindTooltip(r[2], {sticky: true}).addTo(group);
-});"""
-
-
-class _DeploymentMarkers(_RowsLayer):
-    # row: [lat, lon, svg, popup html, tooltip text]
-    _draw_js = """
-rows.forEach(function(r){
-  var icon = L.divIcon({html: r[2], className: cls, iconSize: [20, 20], iconAnchor: [10, 10]});
-  L.marker([r[0], r[1]], {icon: icon, riseOnHover: true})
-    .bindPopup(r[3], {maxWidth: 380}).bindTooltip(r[4]).addTo(group);
-});"""
-
-
-class _TownMarkers(_RowsLayer):
-    # row: [lat, lon, rank, label html, popup html]; towns of rank 3 are labelled only from
-    # opts.labelZoom on, so the country view is not buried in names.
-    _draw_js = """
-rows.forEach(function(r){
-  L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
-      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
-    .bindPopup(r[4]).addTo(group);
-  var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
-      iconAnchor: [-6, 8]});
-  L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
-});
-var wired = false;
-function wireLabelZoom(){
-  // The group may join the map after this script runs, so wait for its 'add' event.
-  var map = group._map;
-  if (!map || wired) { return; }
-  wired = true;
-  var zoomedOut = function(){
-    map.getContainer().classList.toggle('atlas-zoomed-out', map.getZoom() < opts.labelZoom);
-  };
-  map.on('zoomend', zoomedOut);
-  zoomedOut();
-}
-group.on('add', wireLabelZoom);
-wireLabelZoom();"""
-
-
-class _GroupScript(MacroElement):
-    """A script that runs with a feature group as ``group`` (its parent) and our options."""
-
-    _js = ""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "AtlasGroupScript"
-        self.options_json = script_json(options)
-        self._template = Template(
-            "{% macro script(this, kwargs) %}\n(function(){\n"
-            "var group = {{ this._parent.get_name() }};\n"
-            "var opts = {{ this.options_json }};\n" + self._js + "\n})();\n"
-            "{% endmacro %}"
-        )
-
-
-class _Legend(_GroupScript):
-    """The legend, a Leaflet control on the map for as long as its group is.
-
-    The legend belongs to the overlays it explains: when the app swaps them for another
-    range, the old legend leaves the map with them. Its HTML is built from escaped text only.
-    """
-
-    _js = """
-var legend = L.control({position: 'bottomright'});
-legend.onAdd = function(){
-  var d = L.DomUtil.create('div', 'atlas-legend');
-  d.innerHTML = opts.html; L.DomEvent.disableClickPropagation(d); return d;
-};
-function show(){ if (group._map && !legend._map) { legend.addTo(group._map); } }
-group.on('add', show);
-group.on('remove', function(){ legend.remove(); });
-show();"""
-
-    def __init__(self, html: str) -> None:
-        super().__init__({"html": html})
-
-
-class _GroupAttribution(_GroupScript):
-    """Credits the map shows while the group is on it (the licences of imported data)."""
-
-    _js = "group.options.attribution = opts.text;"
-
-    def __init__(self, text: str) -> None:
-        super().__init__({"text": escape_html(text)})
-
-
-class _Attribution(MacroElement):
-    """The map's own credits, in place of Leaflet's prefix."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "AtlasAttribution"
-        self.text_json = script_json(escape_html(text))
-        self._template = Template(
-            "{% macro script(this, kwargs) %}\n"
-            "{{ this._parent.get_name() }}.attributionControl.setPrefix(false);\n"
-            "{{ this._parent.get_name() }}.attributionControl.addAttribution("
-            "{{ this.text_json }});\n{% endmacro %}"
-        )
-
-
-class _SetView(MacroElement):
-    def __init__(self, centre: tuple[float, float], zoom: int) -> None:
-        super().__init__()
-        self._name = "AtlasSetView"
-        self.view_json = script_json([list(centre), zoom])
-        self._template = Template(
-            "{% macro script(this, kwargs) %}\n"
-            "{{ this._parent.get_name() }}.setView({{ this.view_json }}[0], "
-            "{{ this.view_json }}[1]);\n{% endmacro %}"
-        )
-
-
-class _PluginAssets(JSCSSMixin, MacroElement):
-    """Links every Leaflet plugin the overlays may use, so they are loaded with the base."""
-
-    default_js = [  # noqa: RUF012 (folium API)
-        ("markerclusterjs", asset_url("markerclusterjs")),
-        ("leaflet-heat.js", asset_url("leaflet-heat.js")),
-    ]
-    default_css = [  # noqa: RUF012 (folium API)
-        ("markerclustercss", asset_url("markerclustercss")),
-        ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "AtlasPluginAssets"
-
-
 @dataclass
 class LayeredMap:
     """A map in two parts: a base that a change of range or filters leaves as it is, and the
@@ -326,7 +119,7 @@ class LayeredMap:
 
     def for_app(self) -> folium.Map:
         """The base, linking every plugin an overlay of a later view may need."""
-        self.base.add_child(_PluginAssets())
+        self.base.add_child(PluginAssets())
         return self.base
 
     def merged(self) -> folium.Map:
@@ -335,7 +128,7 @@ class LayeredMap:
             group.add_to(self.base)
         self.layer_control().add_to(self.base)
         if self.focus is not None:
-            self.base.add_child(_SetView(self.focus, self.focus_zoom or FOCUS_ZOOM))
+            self.base.add_child(SetView(self.focus, self.focus_zoom or FOCUS_ZOOM))
         return self.base
 
 
@@ -527,62 +320,58 @@ def legend_html(mode: str, incident_types: Sequence[str], missions: Sequence[str
 
 def _basemap(layers: AtlasLayers) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Offline vector basemap", overlay=False, show=True)
-    countries = layers.countries[["iso_a3", "name", "geometry"]]
-
-    def country_style(feature: dict[str, Any]) -> dict[str, Any]:
-        is_mali = feature["properties"]["iso_a3"] == "MLI"
-        return {
-            "fillColor": style.MALI_FILL if is_mali else style.NEIGHBOUR_FILL,
-            "fillOpacity": 1.0,
-            "color": style.BORDER_COLOUR,
-            "weight": 1.6 if is_mali else 0.8,
-        }
-
-    folium.GeoJson(
-        countries.to_json(drop_id=True),
-        name="Countries",
-        style_function=country_style,
-        interactive=False,
-        control=False,
-    ).add_to(group)
+    countries = layers.countries
+    text = geojson_text(countries, "countries", lambda: countries[["iso_a3", "geometry"]])
+    neighbour = {"fillColor": style.NEIGHBOUR_FILL, "weight": 0.8}
+    mali = {"fillColor": style.MALI_FILL, "weight": 1.6}
+    group.add_child(
+        GeoJsonLayer(
+            text,
+            {
+                "style": {"fillOpacity": 1.0, "color": style.BORDER_COLOUR, **neighbour},
+                "styleBy": {"key": "iso_a3", "values": {"MLI": mali}},
+                "interactive": False,
+                "pane": "atlasBase",
+            },
+        )
+    )
     return group
 
 
-def _regions(layers: AtlasLayers) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=LAYER_TITLES["regions"])
-    regions = layers.regions[["iso_code", "name", "name_fr", "geometry"]].copy()
-    regions["label"] = [
+def _region_labels(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    labelled = regions[["iso_code", "geometry"]].copy()
+    labelled["label"] = [
         escape_html(f"{name} ({code})")
         for name, code in zip(regions["name"], regions["iso_code"], strict=True)
     ]
-    folium.GeoJson(
-        regions[["label", "iso_code", "geometry"]].to_json(drop_id=True),
-        name=LAYER_TITLES["regions"],
-        style_function=lambda _: {
-            "fill": True,
-            "fillOpacity": 0.0,
-            "color": style.REGION_OUTLINE,
-            "weight": 1.2,
-            "dashArray": "4 3",
-        },
-        highlight_function=lambda _: {"weight": 2.5, "fillOpacity": 0.08},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=False),
-        control=False,
-    ).add_to(group)
-    return group
+    return labelled
+
+
+def _regions(layers: AtlasLayers) -> folium.FeatureGroup:
+    text = geojson_text(layers.regions, "outlines", lambda: _region_labels(layers.regions))
+    outline = {
+        "fill": True,
+        "fillOpacity": 0.0,
+        "color": style.REGION_OUTLINE,
+        "weight": 1.2,
+        "dashArray": "4 3",
+    }
+    highlight = {"weight": 2.5, "fillOpacity": 0.08}
+    layer = GeoJsonLayer(text, {"style": outline, "highlight": highlight, "tooltip": "label"})
+    return _group_of(layer, LAYER_TITLES["regions"])
 
 
 def _rivers(layers: AtlasLayers) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=LAYER_TITLES["rivers"])
-    rivers = layers.rivers[["name", "geometry"]].copy()
-    rivers["name"] = rivers["name"].map(escape_html)
-    folium.GeoJson(
-        rivers.to_json(drop_id=True),
-        style_function=lambda _: {"color": style.RIVER_COLOUR, "weight": 2.2, "opacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        control=False,
-    ).add_to(group)
-    return group
+    rivers = layers.rivers
+
+    def named() -> gpd.GeoDataFrame:
+        return rivers[["geometry"]].assign(name=rivers["name"].map(escape_html))
+
+    line = {"color": style.RIVER_COLOUR, "weight": 2.2, "opacity": 0.9}
+    layer = GeoJsonLayer(
+        geojson_text(rivers, "rivers", named), {"style": line, "tooltip": "name", "sticky": True}
+    )
+    return _group_of(layer, LAYER_TITLES["rivers"])
 
 
 def _group_of(child: Element, title: str) -> folium.FeatureGroup:
@@ -610,7 +399,7 @@ def _focus_zoom(view: ViewState) -> int:
 
 def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
     return _group_of(
-        _TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
+        TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
         LAYER_TITLES["towns"],
     )
 
@@ -636,8 +425,8 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> foli
     localize(fmap)
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
-    figure.header.add_child(Element(_CSS % {"background": style.BASEMAP_BACKGROUND}))
-    fmap.add_child(_Attribution(map_attribution()))
+    figure.header.add_child(RawText(_CSS % {"background": style.BASEMAP_BACKGROUND}))
+    fmap.add_child(MapSetup(map_attribution()))
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
         folium.TileLayer(
@@ -666,10 +455,10 @@ def _annotations(
     circles), in one group outside the layer control."""
     group = folium.FeatureGroup(name="Legend", control=False)
     if legend:
-        group.add_child(_Legend(legend))
+        group.add_child(Legend(legend))
     licences = imported_licences(shown)
     if licences:
-        group.add_child(_GroupAttribution(" · ".join(licences)))
+        group.add_child(LayerCredits(" · ".join(licences)))
     for mark in marks:
         group.add_child(mark)
     return group
@@ -691,7 +480,7 @@ def _present(known: Iterable[str], column: pd.Series) -> list[str]:
 
 def _deployments(deployments: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return _group_of(
-        _DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
+        DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
         f"{LAYER_TITLES['deployments']} ({len(deployments)})",
     )
 
@@ -786,7 +575,7 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
     group = folium.FeatureGroup(name=f"{LAYER_TITLES['incidents']} ({len(incidents):,}, {mode})")
     if mode == "points":
         group.add_child(
-            _IncidentMarkers(
+            IncidentMarkers(
                 incident_rows(incidents),
                 "atlas-incident",
                 {"rings": view.rings, "labels": INCIDENT_LABELS_ESCAPED},
@@ -794,13 +583,13 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
         )
     elif mode == "clusters":
         group.add_child(
-            _ClusteredIncidents(
+            ClusteredIncidents(
                 incident_rows(incidents), "atlas-incident", {"labels": INCIDENT_LABELS_ESCAPED}
             )
         )
     elif mode == "hexes":
         group.add_child(
-            _HexCells(hex_rows(hex_cells(incidents, hex_resolution(view.zoom))), "atlas-hex")
+            HexCells(hex_rows(hex_cells(incidents, hex_resolution(view.zoom))), "atlas-hex")
         )
     elif mode == "heat":
         points = [
@@ -853,18 +642,21 @@ def region_map(
         describe(c, n, v)
         for c, n, v in zip(regions["iso_code"], regions["name"], regions["value"], strict=True)
     ]
-    choropleth = folium.GeoJson(
-        regions[["label", "colour", "geometry"]].to_json(drop_id=True),
-        style_function=lambda feature: {
-            "fillColor": feature["properties"]["colour"],
-            "fillOpacity": 0.8,
-            "color": style.REGION_OUTLINE,
-            "weight": 1.2,
-            "className": "atlas-region-choropleth",
+    shading = {
+        "fillOpacity": 0.8,
+        "color": style.REGION_OUTLINE,
+        "weight": 1.2,
+        "className": "atlas-region-choropleth",
+    }
+    choropleth = GeoJsonLayer(
+        script_json(regions[["label", "colour", "geometry"]].to_geo_dict(drop_id=True)),
+        {
+            "style": shading,
+            "fillFrom": "colour",
+            "highlight": {"weight": 3},
+            "tooltip": "label",
+            "pane": "atlasShading",
         },
-        highlight_function=lambda _: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-        control=False,
     )
     legend = (
         f"<h4>{escape_html(label.capitalize())}</h4>"

@@ -1,6 +1,6 @@
 """How fast the served app redraws the map after a date-slider move, in a real Chromium.
 
-Run: ``.venv/bin/python -m bench.slider_bench [--incidents 100000] [--moves 5]``.
+Run: ``.venv/bin/python -m bench.slider_bench [--incidents 100000] [--moves 5] [--page incidents]``.
 Writes a geodata folder with the shipped reference layers and N synthetic incidents, serves
 the app on a free loopback port with ``ATLAS_GEODATA_DIR`` pointing at it, and times, for
 each move of the slider's end by one step, the wait from the key press until the map in the
@@ -126,6 +126,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--moves", type=int, default=5)
+    parser.add_argument(
+        "--page", default="", help="the page to time, e.g. incidents (default: home)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
     write_geodata(folder, args.incidents)
@@ -133,9 +136,12 @@ def main() -> None:
     driver = browser()
     try:
         began = time.perf_counter()
-        driver.get(url + "/")
+        driver.get(f"{url}/{args.page}")
         state = wait_for_change(driver, None, timeout=300)
-        print(f"first load with {args.incidents:,} incidents: {time.perf_counter() - began:.2f} s")
+        print(
+            f"first load of /{args.page} with {args.incidents:,} incidents: "
+            f"{time.perf_counter() - began:.2f} s"
+        )
         timings = []
         thumbs = '[data-testid="stSlider"] input'
         for move in range(args.moves):

@@ -74,7 +74,6 @@ def _player() -> None:
 
 _player()
 
-table = incident_table(incidents)
 clicked = show_map(
     view_map(data, view, highlight_id=st.session_state.get(PICKED)),
     key="incidents_map",
@@ -87,8 +86,8 @@ if clicked and clicked != st.session_state.get("seen_click"):
     picked = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
     if picked and picked != st.session_state.get(PICKED):
         st.session_state[PICKED] = picked
-        row = int(table.index[table["ID"] == picked][0])
-        st.session_state[ROWS] = {"selection": {"rows": [row]}}
+        ids = incident_table(incidents)["ID"]
+        st.session_state[ROWS] = {"selection": {"rows": [int(ids.index[ids == picked][0])]}}
         st.rerun()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
@@ -106,6 +105,7 @@ else:
         counts_by_period(incidents, period, by=None)["fatalities"], height=160, y_label="fatalities"
     )
 
+table = incident_table(incidents)
 selection = st.dataframe(
     table,
     hide_index=True,

@@ -1,0 +1,350 @@
+"""Our Leaflet elements: scripts that draw a layer from one JSON value, placed on folium maps.
+
+Each element is one short script run with ``parent`` (the folium layer or map it belongs
+to) and ``opts`` (its data, serialised by :func:`atlas.escape.script_json`, so no string in
+it can end the script). Texts that Leaflet places as HTML (labels, tooltips, popups) are
+escaped by the code that builds ``opts``.
+
+Two costs of folium's own elements are avoided: a template compiled for every instance
+(ours are compiled once per class), and branca compiling each rendered script as a template
+once more before placing it in the page, which for an array of 100,000 incidents costs more
+than building the array.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+from atlas.assets import asset_url
+from atlas.escape import escape_html, script_json
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    return Template(source)
+
+
+class RawText(Element):
+    """Text placed in the page as it is, never read as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "AtlasText"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class ScriptElement(MacroElement):
+    """A script run with ``parent`` and ``opts``; subclasses give the JavaScript (``_js``).
+
+    ``_prelude`` is template text placed before ``_js``, for values serialised apart from
+    ``opts`` (a large array, or GeoJSON text already serialised).
+    """
+
+    _prelude = ""
+    _js = ""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self._name = "Atlas" + type(self).__name__
+        self.options_json = script_json(options or {})
+        self._template = _compiled(
+            "{% macro script(this, kwargs) %}\n(function(){\n"
+            "var parent = {{ this._parent.get_name() }};\n"
+            "var opts = {{ this.options_json }};\n"
+            + self._prelude
+            + self._js
+            + "\n})();\n{% endmacro %}"
+        )
+
+    def render(self, **kwargs: Any) -> str:
+        """Place the script in the page (as MacroElement does, without the second pass).
+
+        Like MacroElement's, this returns nothing to place where the element stands.
+        """
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "an element is rendered within a figure"
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(RawText(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+        return ""
+
+
+class RowsLayer(ScriptElement):
+    """A layer drawn in the browser from one JSON array, in one loop.
+
+    One array and one loop instead of one folium object per row: folium renders each object
+    through its template (about 0.3 ms a point) and emits a separate script for it.
+    """
+
+    _prelude = (
+        "var group = parent;\nvar rows = {{ this.rows_json }};\nvar cls = {{ this.cls_json }};\n"
+    )
+
+    def __init__(
+        self, rows: list[list[Any]], class_name: str, options: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(options)
+        self.rows_json = script_json(rows)
+        self.cls_json = script_json(class_name)
+
+
+# Builds an incident's popup when it opens, from values escaped on the server (see
+# atlas.mapping.incident_rows); only those values and our own labels are joined, so no data
+# becomes markup.
+_INCIDENT_POPUP_JS = """
+var labels = opts.labels;
+function popupOf(r){
+  return function(){
+    var html = '<div class="atlas-popup"><h4>' + r[6] + '</h4><table>';
+    for (var i = 0; i < labels.length; i++) {
+      if (r[7 + i] === '') { continue; }
+      html += '<tr><th>' + labels[i] + '</th><td>' + r[7 + i] + '</td></tr>';
+    }
+    return html + '</table></div>';
+  };
+}
+function markerOf(r){
+  return L.circleMarker([r[0], r[1]], {radius: r[2], color: '#ffffff', weight: 1,
+      fillColor: r[3], fillOpacity: 0.85, className: cls})
+    .bindPopup(popupOf(r), {maxWidth: 380}).bindTooltip(r[5]);
+}
+"""
+
+
+class IncidentMarkers(RowsLayer):
+    """One circle per incident (row: see ``atlas.mapping.incident_rows``), and with
+    ``opts.rings`` a dashed ring of its location's uncertainty."""
+
+    _js = (
+        _INCIDENT_POPUP_JS
+        + """
+rows.forEach(function(r){
+  if (opts.rings && r[4] > 0) {
+    L.circle([r[0], r[1]], {radius: r[4], color: r[3], weight: 1, dashArray: '3 3',
+        fillOpacity: 0.06, interactive: false, className: 'atlas-uncertainty'}).addTo(group);
+  }
+  markerOf(r).addTo(group);
+});"""
+    )
+
+
+class ClusteredIncidents(JSCSSMixin, RowsLayer):
+    """The same markers, clustered in the browser (Leaflet.markercluster, served locally)."""
+
+    default_js = [("markerclusterjs", asset_url("markerclusterjs"))]  # noqa: RUF012 (folium API)
+    default_css = [  # noqa: RUF012 (folium API)
+        ("markerclustercss", asset_url("markerclustercss")),
+        ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
+    ]
+    _js = (
+        _INCIDENT_POPUP_JS
+        + """
+var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
+    maxClusterRadius: 50});
+cluster.addLayers(rows.map(markerOf));
+cluster.addTo(group);"""
+    )
+
+
+class HexCells(RowsLayer):
+    """Hexagons; row: [[[lat, lon], ...] outline, colour, tooltip text]."""
+
+    _js = """
+rows.forEach(function(r){
+  L.polygon(r[0], {color: '#ffffff', weight: 0.6, fillColor: r[1], fillOpacity: 0.75,
+      className: cls, pane: 'atlasShading'}).bindTooltip(r[2], {sticky: true}).addTo(group);
+});"""
+
+
+class DeploymentMarkers(RowsLayer):
+    """A mission symbol per base; row: [lat, lon, svg, popup html, tooltip text]."""
+
+    _js = """
+rows.forEach(function(r){
+  var icon = L.divIcon({html: r[2], className: cls, iconSize: [20, 20], iconAnchor: [10, 10]});
+  L.marker([r[0], r[1]], {icon: icon, riseOnHover: true})
+    .bindPopup(r[3], {maxWidth: 380}).bindTooltip(r[4]).addTo(group);
+});"""
+
+
+class TownMarkers(RowsLayer):
+    """Town dots and names; row: [lat, lon, rank, label html, popup html].
+
+    Towns of rank 3 are named only from ``opts.labelZoom`` on, so the country view is not
+    buried in names.
+    """
+
+    _js = """
+rows.forEach(function(r){
+  L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
+      fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
+    .bindPopup(r[4]).addTo(group);
+  var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
+      iconAnchor: [-6, 8]});
+  L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
+});
+var wired = false;
+function wireLabelZoom(){
+  // The group may join the map after this script runs, so wait for its 'add' event.
+  var map = group._map;
+  if (!map || wired) { return; }
+  wired = true;
+  var zoomedOut = function(){
+    map.getContainer().classList.toggle('atlas-zoomed-out', map.getZoom() < opts.labelZoom);
+  };
+  map.on('zoomend', zoomedOut);
+  zoomedOut();
+}
+group.on('add', wireLabelZoom);
+wireLabelZoom();"""
+
+
+class GeoJsonLayer(ScriptElement):
+    """Features drawn from GeoJSON text, styled and labelled in the browser.
+
+    Options: ``style`` (Leaflet path options for every feature); ``styleBy`` (``{"key":
+    property, "values": {value: path options}}``, added to the style of the features with
+    that value); ``fillFrom`` (a property holding each feature's fill colour); ``tooltip`` (a
+    property holding escaped text) with ``sticky``; ``highlight`` (path options on hover);
+    ``interactive``; ``pane`` (one of :data:`PANES`).
+    """
+
+    _prelude = "var data = {{ this.geojson_json }};\n"
+    _js = """
+var layer = L.geoJSON(data, {
+  interactive: opts.interactive !== false,
+  pane: opts.pane || 'overlayPane',
+  style: function(f){
+    var s = Object.assign({}, opts.style);
+    if (opts.styleBy) { Object.assign(s, opts.styleBy.values[f.properties[opts.styleBy.key]]); }
+    if (opts.fillFrom) { s.fillColor = f.properties[opts.fillFrom]; }
+    return s;
+  },
+  onEachFeature: function(f, l){
+    if (opts.tooltip) { l.bindTooltip(f.properties[opts.tooltip], {sticky: !!opts.sticky}); }
+    if (opts.highlight) {
+      l.on('mouseover', function(){ l.setStyle(opts.highlight); });
+      l.on('mouseout', function(){ layer.resetStyle(l); });
+    }
+  }
+});
+layer.addTo(parent);"""
+
+    def __init__(self, geojson_json: str, options: dict[str, Any]) -> None:
+        super().__init__(options)
+        self.geojson_json = geojson_json
+
+
+_GEOJSON_MEMO: OrderedDict[tuple[int, str], tuple[gpd.GeoDataFrame, str]] = OrderedDict()
+_GEOJSON_LOCK = threading.Lock()
+
+
+def geojson_text(frame: gpd.GeoDataFrame, kind: str, build: Callable[[], gpd.GeoDataFrame]) -> str:
+    """The GeoJSON of ``build()`` (a view of ``frame``), serialised for a script, once.
+
+    Reference layers are the same objects from one rerun to the next, so their GeoJSON is
+    remembered per ``frame`` and ``kind``. The memo holds ``frame`` itself: an object's id is
+    its own for as long as the object lives.
+    """
+    key = (id(frame), kind)
+    with _GEOJSON_LOCK:
+        hit = _GEOJSON_MEMO.get(key)
+        if hit is not None and hit[0] is frame:
+            _GEOJSON_MEMO.move_to_end(key)
+            return hit[1]
+    text = script_json(build().to_geo_dict(drop_id=True))
+    with _GEOJSON_LOCK:
+        _GEOJSON_MEMO[key] = (frame, text)
+        while len(_GEOJSON_MEMO) > 32:
+            _GEOJSON_MEMO.popitem(last=False)
+    return text
+
+
+class Legend(ScriptElement):
+    """The legend, a Leaflet control on the map for as long as its group is.
+
+    The legend belongs to the overlays it explains: when the app swaps them for another
+    range, the old legend leaves the map with them. Its HTML is built from escaped text only.
+    """
+
+    _js = """
+var legend = L.control({position: 'bottomright'});
+legend.onAdd = function(){
+  var d = L.DomUtil.create('div', 'atlas-legend');
+  d.innerHTML = opts.html; L.DomEvent.disableClickPropagation(d); return d;
+};
+function show(){ if (parent._map && !legend._map) { legend.addTo(parent._map); } }
+parent.on('add', show);
+parent.on('remove', function(){ legend.remove(); });
+show();"""
+
+    def __init__(self, html: str) -> None:
+        super().__init__({"html": html})
+
+
+class LayerCredits(ScriptElement):
+    """Credits the map shows while the parent layer is on it (licences of imported data)."""
+
+    _js = "parent.options.attribution = opts.text;"
+
+    def __init__(self, text: str) -> None:
+        super().__init__({"text": escape_html(text)})
+
+
+PANES = {"atlasBase": 150, "atlasShading": 350}
+"""Panes of our own, by z-index: the vector basemap below everything (Leaflet's tiles are at
+200), and shaded areas (hexagons, a choropleth) below the lines, dots and markers drawn over
+them (Leaflet's overlays are at 400)."""
+
+
+class MapSetup(ScriptElement):
+    """The map's own credits in place of Leaflet's prefix, and our panes."""
+
+    _js = """
+parent.attributionControl.setPrefix(false);
+parent.attributionControl.addAttribution(opts.text);
+Object.keys(opts.panes).forEach(function(name){
+  if (!parent.getPane(name)) { parent.createPane(name).style.zIndex = opts.panes[name]; }
+});"""
+
+    def __init__(self, text: str) -> None:
+        super().__init__({"text": escape_html(text), "panes": PANES})
+
+
+class SetView(ScriptElement):
+    """Opens the map on a place, at a zoom."""
+
+    _js = "parent.setView(opts.centre, opts.zoom);"
+
+    def __init__(self, centre: tuple[float, float], zoom: int) -> None:
+        super().__init__({"centre": list(centre), "zoom": zoom})
+
+
+class PluginAssets(JSCSSMixin, MacroElement):
+    """Links every Leaflet plugin the overlays may use, so they are loaded with the base."""
+
+    default_js = [  # noqa: RUF012 (folium API)
+        ("markerclusterjs", asset_url("markerclusterjs")),
+        ("leaflet-heat.js", asset_url("leaflet-heat.js")),
+    ]
+    default_css = [  # noqa: RUF012 (folium API)
+        ("markerclustercss", asset_url("markerclustercss")),
+        ("markerclusterdefaultcss", asset_url("markerclusterdefaultcss")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "AtlasPluginAssets"

@@ -20,14 +20,29 @@ INCIDENT_COLUMNS = {
 }
 
 
-def incident_table(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Incidents as a plain table, newest first, without geometry."""
+TABLE_ROWS_MAX = 5_000
+"""The most incidents a page lists: more is no reading, and a browser grid of 100,000 rows
+slows every redraw of the page. Downloads (CSV, GeoJSON) carry every incident."""
+
+
+def incident_table(incidents: gpd.GeoDataFrame, limit: int | None = None) -> pd.DataFrame:
+    """Incidents as a plain table, newest first, without geometry; the first ``limit`` rows."""
     columns = dict(INCIDENT_COLUMNS)
     if "distance_km" in incidents.columns:  # incidents near a place
         columns["distance_km"] = "Distance (km)"
     table = pd.DataFrame(incidents[list(columns)]).rename(columns=columns)
+    table = table.sort_values(["Date", "ID"], ascending=[False, True], ignore_index=True)
+    if limit is not None:
+        table = table.head(limit)
     table["Date"] = table["Date"].dt.date
-    return table.sort_values(["Date", "ID"], ascending=[False, True], ignore_index=True)
+    return table
+
+
+def table_note(listed: int, total: int) -> str | None:
+    """What a page says under a table cut to :data:`TABLE_ROWS_MAX` rows; None if whole."""
+    if listed >= total:
+        return None
+    return f"The table lists the latest {listed:,} of {total:,} incidents; export the view for all."
 
 
 def _text(column: pd.Series) -> pd.Series:

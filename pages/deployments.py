@@ -12,7 +12,7 @@ from atlas.filters import deployments_active_between
 from atlas.mapping import deployment_map, view_layers
 from atlas.proximity import incidents_within_km, place_names, place_point
 from atlas.style import MISSION_SYMBOLS
-from atlas.tables import incident_table
+from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
 from atlas.timeline import counts_by_period
 from ui.data import layers
@@ -98,6 +98,9 @@ if point:
         st.info("None in this view.")
     else:
         st.bar_chart(counts_by_period(nearby, "month"), y_label="incidents per month", height=200)
-        st.dataframe(incident_table(nearby), hide_index=True, width="stretch")
+        listed = incident_table(nearby, TABLE_ROWS_MAX)
+        st.dataframe(listed, hide_index=True, width="stretch")
+        if note := table_note(len(listed), len(nearby)):
+            st.caption(note)
 
 export_panel(data, view)

@@ -12,7 +12,7 @@ from atlas.filters import data_span
 from atlas.mapping import view_layers, view_map
 from atlas.picking import incident_at
 from atlas.style import EVENT_TYPE_COLOURS
-from atlas.tables import incident_table
+from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
 from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
 from ui.data import layers
@@ -86,8 +86,9 @@ if clicked and clicked != st.session_state.get("seen_click"):
     picked = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
     if picked and picked != st.session_state.get(PICKED):
         st.session_state[PICKED] = picked
-        ids = incident_table(incidents)["ID"]
-        st.session_state[ROWS] = {"selection": {"rows": [int(ids.index[ids == picked][0])]}}
+        ids = incident_table(incidents, TABLE_ROWS_MAX)["ID"]
+        listed = [int(row) for row in ids.index[ids == picked]]
+        st.session_state[ROWS] = {"selection": {"rows": listed}}
         st.rerun()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
@@ -105,7 +106,9 @@ else:
         counts_by_period(incidents, period, by=None)["fatalities"], height=160, y_label="fatalities"
     )
 
-table = incident_table(incidents)
+table = incident_table(incidents, TABLE_ROWS_MAX)
+if note := table_note(len(table), len(incidents)):
+    st.caption(note)
 selection = st.dataframe(
     table,
     hide_index=True,
@@ -123,7 +126,7 @@ chosen = str(table.iloc[rows[0]]["ID"]) if rows else None
 if chosen and chosen != st.session_state.get(PICKED):
     st.session_state[PICKED] = chosen
     st.rerun()
-if st.session_state.get(PICKED) in set(table["ID"]):
+if PICKED in st.session_state and (incidents["id"] == st.session_state[PICKED]).any():
     st.caption(f"Ringed on the map: incident {st.session_state[PICKED]}.")
 
 export_panel(data, view)

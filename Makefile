@@ -56,6 +56,7 @@ bench: setup dev browser
 	$(PY) -m bench.import_bench
 	$(PY) -m bench.export_bench
 	$(PY) -m bench.slider_bench
+	$(PY) -m bench.slider_bench --page incidents
 
 clean:
 	rm -rf $(VENV) static/vendor build artifacts .mypy_cache .ruff_cache .pytest_cache

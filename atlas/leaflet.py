@@ -169,6 +169,13 @@ rows.forEach(function(r){
 });"""
 
 
+class HeatPoints(JSCSSMixin, RowsLayer):
+    """A heat map (Leaflet.heat, served locally); row: [lat, lon, weight]."""
+
+    default_js = [("leaflet-heat.js", asset_url("leaflet-heat.js"))]  # noqa: RUF012 (folium API)
+    _js = "L.heatLayer(rows, opts).addTo(group);"
+
+
 class DeploymentMarkers(RowsLayer):
     """A mission symbol per base; row: [lat, lon, svg, popup html, tooltip text]."""
 

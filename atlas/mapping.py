@@ -18,10 +18,10 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import xyzservices.providers as xyz
 from branca.element import Element, Figure
-from folium.plugins import HeatMap
 
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
@@ -33,6 +33,7 @@ from atlas.leaflet import (
     ClusteredIncidents,
     DeploymentMarkers,
     GeoJsonLayer,
+    HeatPoints,
     HexCells,
     IncidentMarkers,
     LayerCredits,
@@ -592,11 +593,13 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
             HexCells(hex_rows(hex_cells(incidents, hex_resolution(view.zoom))), "atlas-hex")
         )
     elif mode == "heat":
-        points = [
-            [round(p.y, 5), round(p.x, 5), 1.0 + float(f or 0) ** 0.5]
-            for p, f in zip(incidents.geometry, incidents["fatalities"].fillna(0), strict=True)
-        ]
-        localize(HeatMap(points, radius=18, blur=22, min_opacity=0.35)).add_to(group)
+        # Weighted by fatalities, as the static export weighs its heat map.
+        weights = 1.0 + np.sqrt(incidents["fatalities"].fillna(0).clip(lower=0).to_numpy(float))
+        points = np.column_stack(
+            [incidents.geometry.y.round(5), incidents.geometry.x.round(5), weights.round(3)]
+        )
+        options = {"radius": 18, "blur": 22, "minOpacity": 0.35}
+        group.add_child(HeatPoints(points.tolist(), "atlas-heat", options))
     else:
         raise ValueError(f"unknown drawing mode {mode!r}")
     return group

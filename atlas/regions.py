@@ -7,6 +7,9 @@ Surge rules (documented in the README):
   one incident after none is not called a surge.
 * **Fatalities at a one-year high**: the fatalities of the last 30 days of the range are
   above zero and at least as high as in any 30-day window of the 365 days before them.
+
+Neither rule is applied when the data do not reach back far enough: a previous period that
+starts before the first incident of the data is not a period of zero incidents.
 """
 
 from __future__ import annotations
@@ -30,6 +33,33 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     """The period of the same length that ends the day before ``start``."""
     length = (end - start).days + 1
     return start - timedelta(days=length), start - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """Whether the data cover what a range is compared with."""
+
+    previous_period: bool  # the previous period of the same length
+    year_before: bool  # the year before the range's last 30 days
+
+    @classmethod
+    def of(cls, start: date, end: date, data_start: date) -> Baselines:
+        """The baselines of the range ``start``–``end`` in data that begin on ``data_start``."""
+        return cls(
+            previous_period=previous_period(start, end)[0] >= data_start,
+            year_before=end - timedelta(days=365 + 29) >= data_start,
+        )
+
+    def note(self, data_start: date) -> str | None:
+        """What a page says of the comparisons it cannot make; None if it can make both."""
+        missing = []
+        if not self.previous_period:
+            missing.append("the previous period (no change or rise is given)")
+        if not self.year_before:
+            missing.append("the year before the last 30 days (no one-year high is given)")
+        if not missing:
+            return None
+        return f"The data begin on {data_start:%d %B %Y}, before " + " or ".join(missing) + "."
 
 
 def is_rise(current: int, previous: int) -> bool:
@@ -69,7 +99,7 @@ class RegionFigures:
     incidents: int
     fatalities: int
     per_10k_km2: float
-    previous_incidents: int
+    previous_incidents: int | None
     change_pct: float | None
     rise: bool
     fatality_high: bool
@@ -81,6 +111,7 @@ def compare_regions(
     history: pd.DataFrame,
     regions: gpd.GeoDataFrame,
     end: date,
+    baselines: Baselines = Baselines(previous_period=True, year_before=True),
 ) -> pd.DataFrame:
     """Per region: incidents, fatalities, density, change and surge flags.
 
@@ -96,6 +127,9 @@ def compare_regions(
         The regions layer (``iso_code``, ``name``, polygons in EPSG:4326).
     end
         The last day of the range.
+    baselines
+        Which comparisons the data allow; one they do not is left empty (None, or False
+        for its flag).
     """
     areas = regions.geometry.to_crs(EQUAL_AREA).area / 1e6
     rows = []
@@ -103,6 +137,7 @@ def compare_regions(
         current = in_range[in_range["admin1"] == code]
         previous = in_previous[in_previous["admin1"] == code]
         n, before = len(current), len(previous)
+        compared = baselines.previous_period
         rows.append(
             RegionFigures(
                 iso_code=code,
@@ -110,10 +145,11 @@ def compare_regions(
                 incidents=n,
                 fatalities=int(current["fatalities"].fillna(0).sum()),
                 per_10k_km2=round(n / area * 10_000, 2) if area else 0.0,
-                previous_incidents=before,
-                change_pct=round((n - before) / before * 100, 1) if before else None,
-                rise=is_rise(n, before),
-                fatality_high=fatalities_at_one_year_high(history[history["admin1"] == code], end),
+                previous_incidents=before if compared else None,
+                change_pct=round((n - before) / before * 100, 1) if compared and before else None,
+                rise=compared and is_rise(n, before),
+                fatality_high=baselines.year_before
+                and fatalities_at_one_year_high(history[history["admin1"] == code], end),
             ).__dict__
         )
     return pd.DataFrame(rows).sort_values(
@@ -154,6 +190,7 @@ def region_figures(layers: AtlasLayers, view: ViewState) -> tuple[date, date, pd
         chosen(min(data_start, end - timedelta(days=400)), end),
         layers.regions,
         end,
+        Baselines.of(start, end, data_start),
     )
     return start, end, table
 

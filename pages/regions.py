@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.filters import select_incidents
+from atlas.filters import data_span, select_incidents
 from atlas.mapping import region_map
 from atlas.regions import (
+    Baselines,
     deadliest,
     previous_period,
     region_figures,
@@ -48,13 +49,19 @@ metric = st.radio(
     key="region_metric",
 )
 flagged = figures[figures["rise"] | figures["fatality_high"]]
+surges = []
 for row in flagged.itertuples(index=False):
     reasons = []
     if row.rise:
         reasons.append(f"incidents up from {row.previous_incidents} to {row.incidents}")
     if row.fatality_high:
         reasons.append("30-day fatalities at a one-year high")
-    st.warning(f"Surge in {row.name}: " + "; ".join(reasons) + ".")
+    surges.append(f"- **{row.name}**: " + "; ".join(reasons) + ".")
+if surges:
+    st.warning("Surges in this range:\n" + "\n".join(surges))
+data_start = data_span(data)[0]
+if note := Baselines.of(start, end, data_start).note(data_start):
+    st.caption(note)
 
 show_map(region_map(data, view, figures, metric, METRICS[metric]), key="regions_map")
 

@@ -12,6 +12,7 @@ from shapely.geometry import Point
 
 from atlas.proximity import incidents_within_km, nearest_town, utm_crs_for
 from atlas.regions import (
+    Baselines,
     compare_regions,
     deadliest,
     fatalities_at_one_year_high,
@@ -169,3 +170,34 @@ def test_step_month_moves_by_calendar_months_and_stops_at_the_ends():
     assert step_month(date(2015, 1, 10), -1, *span) == (date(2014, 12, 1), date(2014, 12, 31))
     assert step_month(date(2017, 12, 1), 1, *span) == (date(2017, 12, 1), date(2017, 12, 20))
     assert step_month(date(2012, 1, 20), -3, *span) == (date(2012, 1, 17), date(2012, 1, 31))
+
+
+def test_no_rise_or_high_is_claimed_before_the_data_begin():
+    regions = reference_frames()["regions"]
+    now = _incidents([("2015-06-01", -8, 12.6, 1)] * 4, admin1=["ML-BKO"] * 4)
+    blind = Baselines(previous_period=False, year_before=False)
+    table = compare_regions(now, now.iloc[0:0], now, regions, date(2015, 6, 30), blind)
+    bamako = table.set_index("iso_code").loc["ML-BKO"]
+    assert bamako["incidents"] == 4
+    assert pd.isna(bamako["previous_incidents"])
+    assert pd.isna(bamako["change_pct"])
+    assert not bamako["rise"]
+    assert not bamako["fatality_high"]
+
+
+def test_baselines_follow_the_first_day_of_the_data():
+    first = date(2012, 1, 1)
+    # The whole of the data: no previous period, but a year before its last 30 days.
+    whole = Baselines.of(first, date(2023, 12, 31), first)
+    assert whole == Baselines(previous_period=False, year_before=True)
+    assert whole.note(first) == (
+        "The data begin on 01 January 2012, before the previous period (no change or rise is "
+        "given)."
+    )
+    late = Baselines.of(date(2020, 1, 1), date(2020, 12, 31), first)
+    assert late == Baselines(previous_period=True, year_before=True)
+    assert late.note(first) is None
+    # Six weeks into the data: the previous six weeks exist, a year of history does not.
+    early = Baselines.of(date(2012, 2, 12), date(2012, 3, 24), first)
+    assert early == Baselines(previous_period=True, year_before=False)
+    assert "no one-year high" in (early.note(first) or "")

@@ -340,6 +340,18 @@ class SetView(ScriptElement):
         super().__init__({"centre": list(centre), "zoom": zoom})
 
 
+class ForgetSwappedGroups(ScriptElement):
+    """Lets the browser free the overlays a view change took off the map.
+
+    The map component of the app remembers every overlay group it has drawn (in
+    ``window.feature_group``) and takes them all off the map before drawing new ones; without
+    this, a briefing that steps through months would keep every month's layers in memory.
+    Placed first in the new overlays, it runs after the old ones are off the map.
+    """
+
+    _js = "if (window.feature_group) { window.feature_group.length = 0; }"
+
+
 class PluginAssets(JSCSSMixin, MacroElement):
     """Links every Leaflet plugin the overlays may use, so they are loaded with the base."""
 

@@ -32,6 +32,7 @@ from atlas.filters import data_span, deployments_active_between, select_incident
 from atlas.leaflet import (
     ClusteredIncidents,
     DeploymentMarkers,
+    ForgetSwappedGroups,
     GeoJsonLayer,
     HeatPoints,
     HexCells,
@@ -119,8 +120,11 @@ class LayeredMap:
         return folium.LayerControl(collapsed=True, position="topright")
 
     def for_app(self) -> folium.Map:
-        """The base, linking every plugin an overlay of a later view may need."""
+        """The base, linking every plugin an overlay of a later view may need; the overlays
+        let the browser free those they replace."""
         self.base.add_child(PluginAssets())
+        if self.overlays:
+            self.overlays[0].add_child(ForgetSwappedGroups(), index=0)
         return self.base
 
     def merged(self) -> folium.Map:

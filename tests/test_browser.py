@@ -78,6 +78,9 @@ def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artif
     assert "from=" in browser.current_url  # the URL carries the new view
     kept = map_script(browser, "return [window.__sameMap, window.map.getZoom()];")
     assert kept == [True, 8]
+    # The overlays taken off the map are not held any more (a long briefing would grow).
+    held = "return window.feature_group.map(g => window.map.hasLayer(g));"
+    assert map_script(browser, held) == [True, True, True]
 
 
 def test_a_clicked_marker_selects_its_row_and_is_ringed(served_app, browser):

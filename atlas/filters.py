@@ -54,6 +54,8 @@ def select_incidents(
         mask &= selected["admin1"].isin(view.regions)
     if view.event_types:
         mask &= selected["event_type"].isin(view.event_types)
+    if view.sub_types:
+        mask &= selected["sub_event_type"].isin(view.sub_types)
     if view.actors:
         actors = expand_actors(view.actors, lineage)
         mask &= selected["actor1"].isin(actors) | selected["actor2"].isin(actors)

@@ -12,6 +12,7 @@ name       meaning                                                      example
 from, to   first and last day (ISO dates)                               from=2015-01-01
 region     ISO 3166-2 code of a Malian region (repeatable)              region=ML-BKO
 type       ACLED event type (repeatable)                                type=Battles
+subtype    sub-event type, within the types chosen (repeatable)         subtype=Armed clash
 actor      actor name, with the groups that merged into it (repeatable) actor=JNIM: …
 family     actor family (repeatable)                                    family=al-Qaeda network
 minfat     fewest fatalities an incident must have                      minfat=5
@@ -65,6 +66,7 @@ class ViewState:
     date_to: date | None = None
     regions: tuple[str, ...] = ()
     event_types: tuple[str, ...] = ()
+    sub_types: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     families: tuple[str, ...] = ()
     min_fatalities: int = 0
@@ -231,6 +233,8 @@ _PARAMS: tuple[_Param, ...] = (
     _Param("to", "date_to", _read_date, lambda d: d.isoformat()),
     _Param("region", "regions", _read_members(REGION_CODES), _write_members, repeatable=True),
     _Param("type", "event_types", _read_members(EVENT_TYPES), _write_members, repeatable=True),
+    # Imported datasets bring sub-types of their own, so any name is taken, as for actors.
+    _Param("subtype", "sub_types", _read_members(None), _write_members, repeatable=True),
     _Param("actor", "actors", _read_members(None), _write_members, repeatable=True),
     _Param("family", "families", _read_members(ACTOR_FAMILIES), _write_members, repeatable=True),
     _Param("minfat", "min_fatalities", _read_number(0, 100_000, integer=True)),

@@ -151,3 +151,19 @@ def test_filters_in_the_url_reach_the_widgets_and_the_figures(geodata):
     assert at.selectbox(key="f_agg").value == "hexes"
     assert _metric(at, "Incidents") == "1"
     assert "atlas-hex" in _map_scripts(at)[0]
+
+
+def test_sub_types_follow_the_event_types_chosen(geodata):
+    at = _run()
+    # Every sub-type in the data, while no event type is chosen.
+    assert at.multiselect(key="f_subtypes").options == ["Attack", "Suicide bomb"]
+    at = _run({"type": "Explosions/Remote violence", "subtype": "Suicide bomb"})
+    subtypes = at.multiselect(key="f_subtypes")
+    assert subtypes.options == ["Suicide bomb"]
+    assert subtypes.value == ["Suicide bomb"]
+    assert _metric(at, "Incidents") == "1"
+    # Widening to all types keeps the sub-type and its figures.
+    at.multiselect(key="f_types").set_value([]).run()
+    assert at.multiselect(key="f_subtypes").value == ["Suicide bomb"]
+    assert _metric(at, "Incidents") == "1"
+    assert at.query_params["subtype"] == "Suicide bomb"

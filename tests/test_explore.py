@@ -35,6 +35,7 @@ def layers(tmp_path):
         ),
         incident_row(
             id="C",
+            sub_event_type="Abduction/forced disappearance",
             actor1="ISGS",
             actor1_family="Islamic State network",
             actor2="",
@@ -87,6 +88,8 @@ def test_lineage_of_lists_both_sides(layers):
         ({"regions": ("ML-7",)}, ["D"]),
         ({"regions": ("ML-BKO",)}, ["A", "B", "C"]),
         ({"event_types": ("Battles",)}, []),
+        ({"sub_types": ("Abduction/forced disappearance",)}, ["C"]),
+        ({"sub_types": ("Attack", "Abduction/forced disappearance")}, ["A", "B", "C", "D"]),
         ({"min_fatalities": 5}, ["A", "D"]),  # A has 22; B's unknown counts as 0
         ({"precise_only": True}, ["A", "B", "C"]),
     ],

@@ -17,6 +17,7 @@ def test_view_round_trips_through_its_query_string():
         layers=("regions", "incidents"),
         regions=("ML-BKO", "ML-7"),
         event_types=("Battles",),
+        sub_types=("Armed clash",),
         actors=("JNIM: Group for Support of Islam and Muslims",),
         families=("al-Qaeda network",),
         min_fatalities=5,

@@ -73,6 +73,14 @@ def _actor_options(layers: AtlasLayers, chosen: tuple[str, ...]) -> list[str]:
     return sorted(n for n in names if isinstance(n, str) and n)
 
 
+def _sub_type_options(layers: AtlasLayers, event_types: list[str]) -> list[str]:
+    """The sub-types in the data of the chosen event types (of all, if none is chosen)."""
+    incidents = layers.incidents
+    if event_types:
+        incidents = incidents[incidents["event_type"].isin(event_types)]
+    return sorted(str(s) for s in incidents["sub_event_type"].dropna().unique() if str(s))
+
+
 def sidebar_controls(layers: AtlasLayers) -> ViewState:
     """The shared sidebar: date range, filters and map options. Returns the resulting view."""
     view = current_view()
@@ -94,9 +102,9 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
             format="YYYY-MM-DD",
             key=DATE_RANGE_KEY,
         )
-        filtering = bool(view.regions or view.event_types or view.actors or view.families) or bool(
-            view.min_fatalities or view.precise_only
-        )
+        filtering = any(
+            (view.regions, view.event_types, view.sub_types, view.actors, view.families)
+        ) or bool(view.min_fatalities or view.precise_only)
         with st.expander("Filters", expanded=filtering):
             regions = st.multiselect(
                 "Regions",
@@ -110,6 +118,14 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
                 options=list(EVENT_TYPES),
                 default=list(view.event_types),
                 key="f_types",
+            )
+            sub_type_options = _sub_type_options(layers, event_types)
+            sub_types = st.multiselect(
+                "Sub-types",
+                options=sub_type_options,
+                default=[s for s in view.sub_types if s in sub_type_options],
+                help="Within the event types chosen above.",
+                key="f_subtypes",
             )
             actors = st.multiselect(
                 "Actors",
@@ -166,6 +182,7 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
         date_to=None if new_end == data_end else new_end,
         regions=tuple(regions),
         event_types=tuple(event_types),
+        sub_types=tuple(sub_types),
         actors=tuple(actors),
         families=tuple(families),
         min_fatalities=int(min_fatalities),

@@ -108,6 +108,9 @@ def filter_phrases(view: ViewState, region_names: dict[str, str]) -> tuple[str, 
     if view.event_types:
         label = "Event type" if len(view.event_types) == 1 else "Event types"
         phrases.append(f"{label}: {', '.join(view.event_types)}")
+    if view.sub_types:
+        label = "Sub-type" if len(view.sub_types) == 1 else "Sub-types"
+        phrases.append(f"{label}: {', '.join(view.sub_types)}")
     if view.actors:
         label = "Actor" if len(view.actors) == 1 else "Actors"
         phrases.append(f"{label}: {', '.join(view.actors)} (with groups merged into them)")

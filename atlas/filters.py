@@ -11,6 +11,7 @@ import pandas as pd
 from atlas.lineage import expand_actors
 from atlas.view import ViewState
 from loaders import AtlasLayers
+from loaders.vocabulary import SUB_EVENT_TYPES
 
 
 def _timestamp(day: date) -> pd.Timestamp:
@@ -46,7 +47,9 @@ def select_incidents(
     An actor selects the incidents where it is either side, including the groups that merged
     into it (:func:`atlas.lineage.expand_actors`); a family likewise matches either side.
     ``min_fatalities`` treats an unknown figure as 0. ``precise_only`` leaves out incidents
-    located only to a region.
+    located only to a region. Sub-types alone select just themselves; with event types
+    chosen, they narrow only the types they belong to: Battles and Explosions/Remote violence
+    with the sub-type armed clash keep every explosion.
     """
     selected = incidents_between(incidents, start, end)
     mask = pd.Series(True, index=selected.index)
@@ -55,7 +58,10 @@ def select_incidents(
     if view.event_types:
         mask &= selected["event_type"].isin(view.event_types)
     if view.sub_types:
-        mask &= selected["sub_event_type"].isin(view.sub_types)
+        chosen = selected["sub_event_type"].isin(view.sub_types)
+        if view.event_types:
+            chosen |= ~selected["event_type"].isin(_types_of(view.sub_types, incidents))
+        mask &= chosen
     if view.actors:
         actors = expand_actors(view.actors, lineage)
         mask &= selected["actor1"].isin(actors) | selected["actor2"].isin(actors)
@@ -67,6 +73,13 @@ def select_incidents(
     if view.precise_only:
         mask &= selected["geo_precision"] < IMPRECISE
     return selected.loc[mask]
+
+
+def _types_of(sub_types: tuple[str, ...], incidents: pd.DataFrame) -> set[str]:
+    """The event types that ``sub_types`` belong to, in ACLED's vocabulary or in the data."""
+    chosen = set(sub_types)
+    types = {kind for kind, subs in SUB_EVENT_TYPES.items() if chosen & set(subs)}
+    return types | set(incidents.loc[incidents["sub_event_type"].isin(chosen), "event_type"])
 
 
 def incidents_between(incidents: gpd.GeoDataFrame, start: date, end: date) -> gpd.GeoDataFrame:

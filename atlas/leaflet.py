@@ -191,14 +191,15 @@ class TownMarkers(RowsLayer):
     """Town dots and names; row: [lat, lon, rank, label html, popup html].
 
     Towns of rank 3 are named only from ``opts.labelZoom`` on, so the country view is not
-    buried in names.
+    buried in names; a dot's tooltip names its town at any zoom (and tells the app that a
+    click on it was not a click on an incident).
     """
 
     _js = """
 rows.forEach(function(r){
   L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
       fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
-    .bindPopup(r[4]).addTo(group);
+    .bindPopup(r[4]).bindTooltip(r[3]).addTo(group);
   var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
       iconAnchor: [-6, 8]});
   L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
@@ -275,7 +276,7 @@ def geojson_text(frame: gpd.GeoDataFrame, kind: str, build: Callable[[], gpd.Geo
     text = script_json(build().to_geo_dict(drop_id=True))
     with _GEOJSON_LOCK:
         _GEOJSON_MEMO[key] = (frame, text)
-        while len(_GEOJSON_MEMO) > 32:
+        while len(_GEOJSON_MEMO) > 8:  # a few layer sets: the data reloads after an import
             _GEOJSON_MEMO.popitem(last=False)
     return text
 

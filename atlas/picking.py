@@ -21,27 +21,28 @@ the largest marker at the farthest zoom the map allows (about 1.9°)."""
 
 
 def incident_at(
-    incidents: gpd.GeoDataFrame, lat: float, lon: float, tooltip: str | None = None
+    incidents: gpd.GeoDataFrame, lat: float, lon: float, tooltip: str | None
 ) -> str | None:
     """The id of the incident whose marker was clicked at (``lat``, ``lon``), if any.
 
-    A small marker reports its own position when clicked, a large one the point clicked
-    inside it, so the incident nearest to the click is taken, up to :data:`PICK_DEGREES`
-    away. The marker's ``tooltip``, when known, narrows the choice to the incidents that
-    show it. Several incidents at one place: the latest.
+    The map reports a click on any of its layers with the layer's ``tooltip``: only an
+    incident's tooltip picks an incident, so a click on a region, a river or a base picks
+    none. A small marker reports its own position, a large one the point clicked inside
+    it, so among the incidents that show that tooltip the one nearest to the click is
+    taken, up to :data:`PICK_DEGREES` away. Several at one place: the latest.
     """
-    candidates = incidents
-    if tooltip:
-        same = incident_tooltips(incidents).str.strip() == tooltip.strip()
-        if same.any():
-            candidates = incidents.loc[same]
-    if candidates.empty:
+    if not tooltip or incidents.empty:
         return None
     # Degrees of longitude shrink with latitude; near enough for picking the nearest.
-    dx = (candidates.geometry.x - lon) * math.cos(math.radians(lat))
-    distance = ((candidates.geometry.y - lat) ** 2 + dx**2) ** 0.5
-    nearest = distance.min()
-    if nearest > PICK_DEGREES:
+    dx = (incidents.geometry.x - lon) * math.cos(math.radians(lat))
+    distance = ((incidents.geometry.y - lat) ** 2 + dx**2) ** 0.5
+    near = distance <= PICK_DEGREES
+    if not near.any():
         return None
-    hits = candidates.loc[distance <= nearest + 1e-9].sort_values("event_date")
+    candidates = incidents.loc[near]
+    same = incident_tooltips(candidates).str.strip() == tooltip.strip()
+    if not same.any():
+        return None
+    nearest = distance.loc[near].loc[same]
+    hits = candidates.loc[same].loc[nearest <= nearest.min() + 1e-9].sort_values("event_date")
     return str(hits["id"].iloc[-1])

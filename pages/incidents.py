@@ -23,8 +23,30 @@ from ui.widgets import show_map
 
 require_frame()
 
-PICKED = "picked_incident"
-ROWS = "incident_rows"
+PICKED = "picked_incident"  # the id of the incident ringed on the map
+ROWS = "incident_rows"  # the table's widget; its selection is a row position
+LISTED = "incident_rows_listed"  # the ids of the rows the table showed, in order
+SELECTED = "incident_rows_selected"  # the row this page selected for the reader
+SEEN_CLICKS = "incident_map_clicks"  # clicks on the map already acted on
+
+
+def _take_row_picked_in_table() -> None:
+    """Take the row the reader picked, or unpicked, in the table the last run drew.
+
+    The selection is a row position in that table, so it is read against the ids the table
+    listed then; a selection this page made itself is no news.
+    """
+    state = st.session_state.get(ROWS)
+    rows = list(state["selection"]["rows"]) if state else []
+    row = rows[0] if rows else None
+    if row == st.session_state.get(SELECTED):
+        return
+    listed = st.session_state.get(LISTED, [])
+    if row is None:
+        st.session_state.pop(PICKED, None)
+    elif row < len(listed):
+        st.session_state[PICKED] = listed[row]
+
 
 data = layers()
 view = current_view()
@@ -74,21 +96,21 @@ def _player() -> None:
 
 _player()
 
+_take_row_picked_in_table()
 clicked = show_map(
     view_map(data, view, highlight_id=st.session_state.get(PICKED)),
     key="incidents_map",
     height=540,
     on_click=True,
 )
-# The map keeps reporting its last click; only a new one picks an incident.
-if clicked and clicked != st.session_state.get("seen_click"):
-    st.session_state["seen_click"] = clicked
+# The map reports its last click on every run; a new click has a new count.
+if clicked is None:
+    st.session_state.pop(SEEN_CLICKS, None)
+elif clicked["count"] != st.session_state.get(SEEN_CLICKS):
+    st.session_state[SEEN_CLICKS] = clicked["count"]
     picked = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
     if picked and picked != st.session_state.get(PICKED):
         st.session_state[PICKED] = picked
-        ids = incident_table(incidents, TABLE_ROWS_MAX)["ID"]
-        listed = [int(row) for row in ids.index[ids == picked]]
-        st.session_state[ROWS] = {"selection": {"rows": listed}}
         st.rerun()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
@@ -107,9 +129,14 @@ else:
     )
 
 table = incident_table(incidents, TABLE_ROWS_MAX)
-if note := table_note(len(table), len(incidents)):
-    st.caption(note)
-selection = st.dataframe(
+listed = table["ID"].tolist()
+picked_id = st.session_state.get(PICKED)
+selected = listed.index(picked_id) if picked_id in listed else None
+# The table shows the ringed incident selected, whichever way it was picked.
+st.session_state[ROWS] = {"selection": {"rows": [] if selected is None else [selected]}}
+st.session_state[LISTED] = listed
+st.session_state[SELECTED] = selected
+st.dataframe(
     table,
     hide_index=True,
     width="stretch",
@@ -121,11 +148,8 @@ selection = st.dataframe(
         "Fatalities": st.column_config.NumberColumn(format="%d"),
     },
 )
-rows = selection.selection.rows if selection else []
-chosen = str(table.iloc[rows[0]]["ID"]) if rows else None
-if chosen and chosen != st.session_state.get(PICKED):
-    st.session_state[PICKED] = chosen
-    st.rerun()
+if note := table_note(len(table), len(incidents)):
+    st.caption(note)
 if PICKED in st.session_state and (incidents["id"] == st.session_state[PICKED]).any():
     st.caption(f"Ringed on the map: incident {st.session_state[PICKED]}.")
 

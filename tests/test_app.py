@@ -167,3 +167,31 @@ def test_sub_types_follow_the_event_types_chosen(geodata):
     assert at.multiselect(key="f_subtypes").value == ["Suicide bomb"]
     assert _metric(at, "Incidents") == "1"
     assert at.query_params["subtype"] == "Suicide bomb"
+
+
+def test_a_picked_row_follows_its_incident_when_the_range_changes(geodata):
+    at = _run(page="pages/incidents.py")
+    # Newest first: T-2 (2017), T-3 (2016), T-1 (2015). The reader picks the third row.
+    at.session_state["incident_rows"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.run()
+    assert at.session_state["picked_incident"] == "T-1"
+    assert "Ringed on the map: incident T-1." in [c.value for c in at.caption]
+    # A range without T-2: the table shrinks and T-1 is its second row, still selected.
+    at.slider(key="date_range").set_value((date(2015, 11, 20), date(2016, 12, 31))).run()
+    assert not at.exception
+    assert at.session_state["picked_incident"] == "T-1"
+    assert at.session_state["incident_rows"]["selection"]["rows"] == [1]
+    # A range without T-1: nothing is selected, nothing said to be ringed.
+    at.slider(key="date_range").set_value((date(2016, 1, 1), date(2017, 1, 18))).run()
+    assert not at.exception
+    assert at.session_state["incident_rows"]["selection"]["rows"] == []
+    assert not any("Ringed" in c.value for c in at.caption)
+
+
+def test_a_sub_type_not_in_the_data_is_named_and_left_out(geodata):
+    at = _run({"subtype": "Armed clash"})
+    assert "Sub-type 'Armed clash' is not in the data of these event types." in [
+        w.value for w in at.warning
+    ]
+    assert at.multiselect(key="f_subtypes").value == []
+    assert _metric(at, "Incidents") == "3"

@@ -98,6 +98,45 @@ def test_each_filter_of_the_view(layers, view, expected):
     assert _ids(layers, **view) == expected
 
 
+BATTLE = {"event_type": "Battles"}
+
+
+def test_a_sub_type_narrows_only_its_own_event_type(tmp_path):
+    layers = small_layers(
+        tmp_path,
+        [
+            incident_row(id="attack"),
+            incident_row(id="abduction", sub_event_type="Abduction/forced disappearance"),
+            incident_row(
+                id="retaken", event_type="Battles", sub_event_type="Government regains territory"
+            ),
+            incident_row(
+                id="clash",
+                event_type="Battles",
+                sub_event_type="Armed clash",
+                event_date="2013-01-11",
+            ),
+        ],
+    )
+    both_types = ("Violence against civilians", "Battles")
+    assert _ids(layers, event_types=both_types, sub_types=("Attack",)) == [
+        "attack",
+        "clash",
+        "retaken",
+    ]
+    # Sub-types alone select just themselves.
+    assert _ids(layers, sub_types=("Attack",)) == ["attack"]
+    # In 2015 there is no armed clash: Battles narrowed to them show none, the rest stays.
+    in_2015 = select_incidents(
+        layers.incidents,
+        ViewState(event_types=both_types, sub_types=("Armed clash",)),
+        layers.lineage,
+        date(2015, 1, 1),
+        date(2015, 12, 31),
+    )
+    assert sorted(in_2015["id"]) == ["abduction", "attack"]
+
+
 def test_filters_combine(layers):
     assert _ids(layers, families=("al-Qaeda network",), min_fatalities=10) == ["A", "D"]
     assert _ids(layers, families=("al-Qaeda network",), regions=("ML-7",)) == ["D"]

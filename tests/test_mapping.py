@@ -103,5 +103,10 @@ def test_imported_licences_join_the_map_attribution(tmp_path):
     incidents.loc[0, "dataset"] = "acled"
     incidents.loc[0, "licence"] = "ACLED (acleddata.com), accessed 2026-11-01"
     html = _html(replace(layers, incidents=incidents))
-    assert "ACLED (acleddata.com), accessed 2026-11-01" in html
+    # The licence is the credit of the incidents' group, shown while the group is on the map.
+    credits = [
+        json.loads(m)["text"]
+        for m in re.findall(r"var opts = (\{[^\n]*\});\nparent.options.attribution", html)
+    ]
+    assert credits == ["ACLED (acleddata.com), accessed 2026-11-01"]
     assert "GeoNames CC BY 4.0" in html

@@ -20,35 +20,38 @@ def incidents(tmp_path):
     return small_layers(tmp_path, rows).incidents
 
 
-def test_a_small_marker_reports_its_own_point(incidents):
-    assert incident_at(incidents, 16.2717, -0.0447) == "G-1"
+@pytest.fixture
+def tooltips(incidents):
+    return dict(zip(incidents["id"], incident_tooltips(incidents), strict=True))
 
 
-def test_a_large_marker_reports_the_point_clicked_inside_it(incidents):
-    # 22 deaths draw a marker of 14 px radius: a click off its centre still picks it.
-    assert incident_at(incidents, 16.31, -0.01) == "G-1"
+def test_a_small_marker_reports_its_own_point(incidents, tooltips):
+    assert incident_at(incidents, 16.2717, -0.0447, tooltips["G-1"]) == "G-1"
 
 
-def test_the_tooltip_tells_apart_incidents_at_one_place(incidents):
-    tooltips = dict(zip(incidents["id"], incident_tooltips(incidents), strict=True))
+def test_a_large_marker_reports_the_point_clicked_inside_it(incidents, tooltips):
+    # 22 deaths draw a marker of 14 px radius; at zoom 5 a click 10 px from its centre is
+    # about 0.4 degrees away.
+    assert incident_at(incidents, 16.6, 0.2, tooltips["G-1"]) == "G-1"
+
+
+def test_the_tooltip_tells_apart_incidents_at_one_place(incidents, tooltips):
     assert tooltips["B-1"] == "2015-11-20 · Bamako · Al Mourabitoun vs Civilians (International)"
     assert incident_at(incidents, 12.6392, -8.0029, tooltips["B-1"]) == "B-1"
     assert incident_at(incidents, 12.6392, -8.0029, tooltips["B-2"]) == "B-2"
-    # Without one, the latest of the incidents at that point.
-    assert incident_at(incidents, 12.6392, -8.0029) == "B-2"
 
 
-def test_an_unknown_tooltip_falls_back_to_the_nearest(incidents):
-    assert incident_at(incidents, 16.28, -0.05, "not a tooltip of ours") == "G-1"
+@pytest.mark.parametrize(
+    "tooltip",
+    ["Gao (ML-7)", "MINUSMA · Sector East headquarters", "Niger", "", None],
+    ids=["region", "base", "river", "empty", "none"],
+)
+def test_a_click_on_another_layer_picks_no_incident(incidents, tooltip):
+    # Regions cover the whole country: a click on one lands near some incident.
+    assert incident_at(incidents, 16.2717, -0.0447, tooltip) is None
 
 
-def test_a_click_far_from_every_marker_picks_nothing(incidents):
-    assert incident_at(incidents, 22.0, -5.0) is None
-    assert incident_at(incidents.iloc[0:0], 16.2717, -0.0447) is None
-
-
-def test_a_click_counts_as_far_as_the_largest_marker_reaches_at_the_widest_zoom(incidents):
-    # 22 px at zoom 4, where the world is 4,096 px wide: 1.93 degrees.
-    gao = incidents[incidents["id"] == "G-1"]
-    assert incident_at(gao, 16.2717 + 1.9, -0.0447) == "G-1"
-    assert incident_at(gao, 16.2717 + 2.0, -0.0447) is None
+def test_a_click_far_from_the_marker_picks_nothing(incidents, tooltips):
+    # Farther than the largest marker reaches at the widest zoom (22 px at zoom 4).
+    assert incident_at(incidents, 16.2717 + 2.0, -0.0447, tooltips["G-1"]) is None
+    assert incident_at(incidents.iloc[0:0], 16.2717, -0.0447, tooltips["G-1"]) is None

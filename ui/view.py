@@ -127,6 +127,9 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
                 help="Within the event types chosen above.",
                 key="f_subtypes",
             )
+            for name in view.sub_types:
+                if name not in sub_type_options:
+                    st.warning(f"Sub-type {name!r} is not in the data of these event types.")
             actors = st.multiselect(
                 "Actors",
                 options=_actor_options(layers, view.actors),

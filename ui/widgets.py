@@ -16,14 +16,19 @@ def show_map(
     lmap: LayeredMap, key: str, height: int = 640, *, on_click: bool = False
 ) -> dict[str, Any] | None:
     """Draw a map; with ``on_click``, return the last marker clicked: the point clicked
-    (``lat``, ``lng``) and the marker's ``tooltip`` (plain text, None if it has none).
+    (``lat``, ``lng``), the marker's ``tooltip`` (plain text) and the ``count`` of clicks
+    since the map was mounted (a new click has a new count).
 
     The base stays mounted in the browser for as long as it does not change; a new range or
     filter only swaps the overlays, so the map keeps its pan and zoom and redraws fast. Only
     clicks on markers are returned, never the extent, so panning and zooming do not rerun
     the script.
     """
-    returned = ["last_object_clicked", "last_object_clicked_tooltip"] if on_click else []
+    returned = (
+        ["last_object_clicked", "last_object_clicked_tooltip", "last_object_clicked_count"]
+        if on_click
+        else []
+    )
     state = st_folium(
         lmap.for_app(),
         height=height,
@@ -38,7 +43,11 @@ def show_map(
     clicked = (state or {}).get("last_object_clicked") if on_click else None
     if not isinstance(clicked, dict) or "lat" not in clicked:
         return None
-    return {**clicked, "tooltip": (state or {}).get("last_object_clicked_tooltip")}
+    return {
+        **clicked,
+        "tooltip": state.get("last_object_clicked_tooltip"),
+        "count": state.get("last_object_clicked_count"),
+    }
 
 
 def footer() -> None:

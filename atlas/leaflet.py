@@ -332,13 +332,26 @@ Object.keys(opts.panes).forEach(function(name){
         super().__init__({"text": escape_html(text), "panes": PANES})
 
 
-class SetView(ScriptElement):
-    """Opens the map on a place, at a zoom."""
+class FocusOn(ScriptElement):
+    """Centres the map on a place when its group joins the map, once per ``token``.
 
-    _js = "parent.setView(opts.centre, opts.zoom);"
+    The app swaps overlays on every change of the view; the map recentres only for a new
+    token (a new pick), so a reader who pans away is not pulled back by the next slider
+    move. The zoom is at least ``zoom``; a reader zoomed in further stays there.
+    """
 
-    def __init__(self, centre: tuple[float, float], zoom: int) -> None:
-        super().__init__({"centre": list(centre), "zoom": zoom})
+    _js = """
+function focus(){
+  var map = parent._map;
+  if (!map || window.atlasFocusToken === opts.token) { return; }
+  window.atlasFocusToken = opts.token;
+  map.setView(opts.centre, Math.max(map.getZoom(), opts.zoom));
+}
+parent.on('add', focus);
+focus();"""
+
+    def __init__(self, centre: tuple[float, float], zoom: int, token: str) -> None:
+        super().__init__({"centre": list(centre), "zoom": zoom, "token": token})
 
 
 class ForgetSwappedGroups(ScriptElement):

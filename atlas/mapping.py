@@ -32,6 +32,7 @@ from atlas.filters import data_span, deployments_active_between, select_incident
 from atlas.leaflet import (
     ClusteredIncidents,
     DeploymentMarkers,
+    FocusOn,
     ForgetSwappedGroups,
     GeoJsonLayer,
     HeatPoints,
@@ -42,7 +43,6 @@ from atlas.leaflet import (
     MapSetup,
     PluginAssets,
     RawText,
-    SetView,
     TownMarkers,
     geojson_text,
 )
@@ -105,14 +105,10 @@ class LayeredMap:
 
     The app mounts the base once and swaps only the overlays when the view changes (see
     ``ui.widgets.show_map``); a file or a test takes :meth:`merged`, one folium map of both.
-    ``focus`` is a place the map should centre on (a picked incident, a chosen base),
-    shown at ``focus_zoom``.
     """
 
     base: folium.Map
     overlays: list[folium.FeatureGroup]
-    focus: tuple[float, float] | None = None
-    focus_zoom: int | None = None
 
     @staticmethod
     def layer_control() -> folium.LayerControl:
@@ -128,12 +124,10 @@ class LayeredMap:
         return self.base
 
     def merged(self) -> folium.Map:
-        """One folium map holding the base and the overlays, opened on the focus if any."""
+        """One folium map holding the base and the overlays."""
         for group in self.overlays:
             group.add_to(self.base)
         self.layer_control().add_to(self.base)
-        if self.focus is not None:
-            self.base.add_child(SetView(self.focus, self.focus_zoom or FOCUS_ZOOM))
         return self.base
 
 
@@ -398,8 +392,8 @@ def view_layers(
     )
 
 
-def _focus_zoom(view: ViewState) -> int:
-    return max(view.zoom or 0, FOCUS_ZOOM)
+def _focus(point: tuple[float, float], view: ViewState, token: str) -> FocusOn:
+    return FocusOn(point, max(view.zoom or 0, FOCUS_ZOOM), token)
 
 
 def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
@@ -524,6 +518,7 @@ def view_map(
     *,
     height: int = 640,
     highlight_id: str | None = None,
+    focus_token: str | None = None,
 ) -> LayeredMap:
     """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
 
@@ -537,14 +532,16 @@ def view_map(
         Height in pixels of the map element.
     highlight_id
         An incident to ring and centre the map on (a row picked in a table).
+    focus_token
+        Names the pick: the map in the app recentres on the incident for a new token only
+        (default: the incident's id).
     """
     _start, _end, incidents, deployments = view_layers(layers, view)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
-    focus = None
     marks: list[Element] = []
     if not picked.empty:
         point = picked.geometry.iloc[0]
-        focus = (point.y, point.x)
+        marks.append(_focus((point.y, point.x), view, focus_token or str(highlight_id)))
         marks.append(
             folium.CircleMarker(
                 [point.y, point.x],
@@ -559,8 +556,6 @@ def view_map(
     return LayeredMap(
         base_map(layers, view, height=height),
         view_overlays(view, incidents, deployments, marks),
-        focus,
-        _focus_zoom(view),
     )
 
 
@@ -698,9 +693,9 @@ def deployment_map(
         (lat, lon, radius in metres) of the proximity circle, or None.
     """
     marks: list[Element] = []
-    focus = None
     if circle is not None:
         lat, lon, metres = circle
+        marks.append(_focus((lat, lon), view, f"{lat:.5f},{lon:.5f}"))
         marks.append(
             folium.Circle(
                 [lat, lon],
@@ -713,7 +708,6 @@ def deployment_map(
                 interactive=False,
             )
         )
-        focus = (lat, lon)
     legend = legend_html(
         "points",
         _present(style.EVENT_TYPE_COLOURS, nearby["event_type"]),
@@ -726,6 +720,4 @@ def deployment_map(
             incidents_layer(nearby, replace(view, agg="points"), "points"),
             _annotations(legend, nearby, marks),
         ],
-        focus,
-        _focus_zoom(view),
     )

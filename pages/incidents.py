@@ -28,6 +28,16 @@ ROWS = "incident_rows"  # the table's widget; its selection is a row position
 LISTED = "incident_rows_listed"  # the ids of the rows the table showed, in order
 SELECTED = "incident_rows_selected"  # the row this page selected for the reader
 SEEN_CLICKS = "incident_map_clicks"  # clicks on the map already acted on
+PICKS = "incident_picks"  # how many picks so far: each new one recentres the map
+
+
+def _pick(incident_id: str | None) -> None:
+    """Ring an incident (None: none) and have the map centre on it, even if already ringed."""
+    if incident_id is None:
+        st.session_state.pop(PICKED, None)
+        return
+    st.session_state[PICKED] = incident_id
+    st.session_state[PICKS] = st.session_state.get(PICKS, 0) + 1
 
 
 def _take_row_picked_in_table() -> None:
@@ -42,10 +52,8 @@ def _take_row_picked_in_table() -> None:
     if row == st.session_state.get(SELECTED):
         return
     listed = st.session_state.get(LISTED, [])
-    if row is None:
-        st.session_state.pop(PICKED, None)
-    elif row < len(listed):
-        st.session_state[PICKED] = listed[row]
+    if row is None or row < len(listed):
+        _pick(None if row is None else listed[row])
 
 
 data = layers()
@@ -98,7 +106,12 @@ _player()
 
 _take_row_picked_in_table()
 clicked = show_map(
-    view_map(data, view, highlight_id=st.session_state.get(PICKED)),
+    view_map(
+        data,
+        view,
+        highlight_id=st.session_state.get(PICKED),
+        focus_token=f"{st.session_state.get(PICKED)}#{st.session_state.get(PICKS, 0)}",
+    ),
     key="incidents_map",
     height=540,
     on_click=True,
@@ -109,8 +122,8 @@ if clicked is None:
 elif clicked["count"] != st.session_state.get(SEEN_CLICKS):
     st.session_state[SEEN_CLICKS] = clicked["count"]
     picked = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
-    if picked and picked != st.session_state.get(PICKED):
-        st.session_state[PICKED] = picked
+    if picked:
+        _pick(picked)
         st.rerun()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")

@@ -106,6 +106,22 @@ def test_a_clicked_marker_selects_its_row_and_is_ringed(served_app, browser):
     )
     # The ring joins the map that is already there, centred on the incident.
     assert map_script(browser, "return window.__sameMap === true && window.map.getZoom() >= 8")
+    centre = "var c = window.map.getCenter(); return [c.lat, c.lng];"
+    assert map_script(browser, centre) == pytest.approx([12.6091, -7.9752], abs=0.01)
+    # The reader pans away; a change of the view redraws the overlays, not where the map is ...
+    map_script(browser, "window.map.setView([16.27, -0.04], 6);")
+    map_script(browser, "window.__before = window.feature_group[0];")
+    rings = "//label[.//p[text()='Show location uncertainty']]//input"
+    browser.execute_script("arguments[0].click();", browser.find_element(By.XPATH, rings))
+    WebDriverWait(browser, 30).until(
+        lambda d: map_script(d, "return window.feature_group[0] !== window.__before;")
+    )
+    assert map_script(browser, centre) == pytest.approx([16.27, -0.04], abs=0.01)
+    # ... and a second click on the same marker brings it back.
+    click_first(browser, "path.atlas-incident")
+    WebDriverWait(browser, 30).until(
+        lambda d: map_script(d, centre) == pytest.approx([12.6091, -7.9752], abs=0.01)
+    )
 
 
 def test_a_url_reopens_its_view_in_a_fresh_browser(served_app, browser, shipped):

@@ -110,3 +110,16 @@ def test_imported_licences_join_the_map_attribution(tmp_path):
     ]
     assert credits == ["ACLED (acleddata.com), accessed 2026-11-01"]
     assert "GeoNames CC BY 4.0" in html
+
+
+def test_a_picked_incident_is_ringed_and_the_map_centred_on_it(layers):
+    html = build_map(layers, ViewState(zoom=5), highlight_id="T-2").get_root().render()
+    assert html.count("atlas-highlight") == 1
+    focus = [
+        json.loads(m) for m in re.findall(r"var opts = (\{[^\n]*\});\n+function focus\(\)", html)
+    ]
+    assert focus == [{"centre": [16.2666, -0.04], "zoom": 8, "token": "T-2"}]
+    # No pick, no ring and no recentring.
+    plain = _html(layers)
+    assert "atlas-highlight" not in plain
+    assert "function focus()" not in plain

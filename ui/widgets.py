@@ -37,8 +37,6 @@ def show_map(
         key=key,
         feature_group_to_add=lmap.overlays,
         layer_control=lmap.layer_control(),
-        center=lmap.focus,
-        zoom=lmap.focus_zoom if lmap.focus is not None else None,
     )
     clicked = (state or {}).get("last_object_clicked") if on_click else None
     if not isinstance(clicked, dict) or "lat" not in clicked:

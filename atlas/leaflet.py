@@ -155,6 +155,11 @@ class ClusteredIncidents(JSCSSMixin, RowsLayer):
 var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
     maxClusterRadius: 50});
 cluster.addLayers(rows.map(markerOf));
+// The app's map component reports a click with the tooltip of the last layer that had one;
+// a cluster has none, so its click must not carry the last incident's.
+cluster.on('clusterclick', function(){
+  if (window.__GLOBAL_DATA__) { window.__GLOBAL_DATA__.last_object_clicked_tooltip = null; }
+});
 cluster.addTo(group);"""
     )
 

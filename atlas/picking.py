@@ -13,7 +13,7 @@ import geopandas as gpd
 
 from atlas.mapping import MIN_ZOOM
 from atlas.style import INCIDENT_RADIUS_PX
-from atlas.tables import incident_tooltips
+from atlas.tables import incident_tooltips, one_line
 
 PICK_DEGREES = INCIDENT_RADIUS_PX[1] * 360 / (256 * 2**MIN_ZOOM)
 """The farthest a click may be from an incident's point and still pick it: the radius of
@@ -40,7 +40,7 @@ def incident_at(
     if not near.any():
         return None
     candidates = incidents.loc[near]
-    same = incident_tooltips(candidates).str.strip() == tooltip.strip()
+    same = incident_tooltips(candidates) == one_line(tooltip)
     if not same.any():
         return None
     nearest = distance.loc[near].loc[same]

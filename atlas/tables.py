@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 
@@ -49,10 +51,22 @@ def _text(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna("")
 
 
+_BLANKS = r"[\s\x00-\x1f\x7f]+"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of spaces and control characters made one space, trimmed."""
+    return re.sub(_BLANKS, " ", text).strip()
+
+
 def incident_tooltips(incidents: gpd.GeoDataFrame) -> pd.Series:
-    """The line a marker shows on hover: ``date · place · actor 1 vs actor 2`` (plain text)."""
+    """The line a marker shows on hover: ``date · place · actor 1 vs actor 2`` (plain text).
+
+    On one line, as :func:`one_line` makes it, so that it reads back from the page as it
+    was written.
+    """
     actor2 = _text(incidents["actor2"])
-    return (
+    line = (
         incidents["event_date"].dt.strftime("%Y-%m-%d")
         + " · "
         + _text(incidents["location"])
@@ -60,3 +74,4 @@ def incident_tooltips(incidents: gpd.GeoDataFrame) -> pd.Series:
         + _text(incidents["actor1"])
         + (" vs " + actor2).where(actor2 != "", "")
     )
+    return line.str.replace(_BLANKS, " ", regex=True).str.strip()

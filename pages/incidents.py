@@ -47,7 +47,9 @@ def _take_row_picked_in_table() -> None:
     listed then; a selection this page made itself is no news.
     """
     state = st.session_state.get(ROWS)
-    rows = list(state["selection"]["rows"]) if state else []
+    if state is None:  # the table is new on this visit of the page: nothing was picked in it
+        return
+    rows = list(state["selection"]["rows"])
     row = rows[0] if rows else None
     if row == st.session_state.get(SELECTED):
         return

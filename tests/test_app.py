@@ -190,8 +190,20 @@ def test_a_picked_row_follows_its_incident_when_the_range_changes(geodata):
 
 def test_a_sub_type_not_in_the_data_is_named_and_left_out(geodata):
     at = _run({"subtype": "Armed clash"})
-    assert "Sub-type 'Armed clash' is not in the data of these event types." in [
+    assert "Sub-type 'Armed clash' is not among the event types chosen; left out." in [
         w.value for w in at.warning
     ]
     assert at.multiselect(key="f_subtypes").value == []
     assert _metric(at, "Incidents") == "3"
+
+
+def test_a_picked_incident_is_still_ringed_after_visiting_another_page(geodata):
+    at = _run(page="pages/incidents.py")
+    at.session_state["incident_rows"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.run()
+    assert at.session_state["picked_incident"] == "T-1"
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/incidents.py").run()
+    assert not at.exception
+    assert at.session_state["picked_incident"] == "T-1"
+    assert "Ringed on the map: incident T-1." in [c.value for c in at.caption]

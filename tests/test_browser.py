@@ -202,3 +202,14 @@ def test_first_move_after_a_restart_is_kept(browser, shipped):
             )
         )
         wait_for_map_incidents(browser, expected)
+
+
+def test_a_click_on_a_cluster_is_no_click_on_an_incident(served_app, browser):
+    browser.get(served_app.url + "/incidents?agg=clusters")
+    map_counts(browser)
+    last_tooltip = "return window.__GLOBAL_DATA__.last_object_clicked_tooltip;"
+    click_first(browser, "path.atlas-incident")
+    WebDriverWait(browser, 10).until(lambda d: map_script(d, last_tooltip))
+    # A cluster has no tooltip: its click must not carry the incident's to the app.
+    click_first(browser, ".marker-cluster")
+    assert map_script(browser, last_tooltip) is None

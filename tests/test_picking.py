@@ -55,3 +55,14 @@ def test_a_click_far_from_the_marker_picks_nothing(incidents, tooltips):
     # Farther than the largest marker reaches at the widest zoom (22 px at zoom 4).
     assert incident_at(incidents, 16.2717 + 2.0, -0.0447, tooltips["G-1"]) is None
     assert incident_at(incidents.iloc[0:0], 16.2717, -0.0447, tooltips["G-1"]) is None
+
+
+def test_a_tooltip_read_back_from_the_page_matches_across_line_breaks(tmp_path):
+    # The page gives back a tooltip's text with its line breaks and outer spaces as the
+    # browser keeps them; names are compared on one line.
+    rows = [incident_row(id="K-1", location="Kidal\r\n  camp", actor1="MNLA ")]
+    incidents = small_layers(tmp_path, rows).incidents
+    (tooltip,) = incident_tooltips(incidents)
+    assert tooltip == "2015-11-20 · Kidal camp · MNLA vs Civilians (International)"
+    from_page = "2015-11-20 · Kidal\n  camp · MNLA  vs Civilians (International) "
+    assert incident_at(incidents, 12.6392, -8.0029, from_page) == "K-1"

@@ -25,7 +25,9 @@ def _layers_for(fingerprint: str) -> AtlasLayers:
     loaded = EmbeddedStore().layers()
     # Python's full collections scanned every object of the layers again and again: about
     # 140 ms at 100,000 incidents, on most slider moves. Frozen objects are left out of those
-    # scans (and are still freed when nothing refers to them).
+    # scans and are still freed when nothing refers to them; only cycles among them wait for
+    # the next load. The freeze takes in every object alive now, the server's own included:
+    # those live as long as the server anyway.
     gc.collect()
     gc.freeze()
     return loaded

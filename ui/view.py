@@ -129,7 +129,7 @@ def sidebar_controls(layers: AtlasLayers) -> ViewState:
             )
             for name in view.sub_types:
                 if name not in sub_type_options:
-                    st.warning(f"Sub-type {name!r} is not in the data of these event types.")
+                    st.warning(f"Sub-type {name!r} is not among the event types chosen; left out.")
             actors = st.multiselect(
                 "Actors",
                 options=_actor_options(layers, view.actors),

@@ -102,6 +102,8 @@ def test_filters_are_put_in_words():
     view = ViewState(
         regions=("ML-7",),
         event_types=("Battles", "Riots"),
+        sub_types=("Armed clash",),
+        actors=("JNIM", "ISGS"),
         families=("al-Qaeda network",),
         min_fatalities=1,
         precise_only=True,
@@ -109,6 +111,8 @@ def test_filters_are_put_in_words():
     assert filter_phrases(view, {"ML-7": "Gao"}) == (
         "Region: Gao",
         "Event types: Battles, Riots",
+        "Sub-type: Armed clash",
+        "Actors: JNIM, ISGS (with groups merged into them)",
         "Actor family: al-Qaeda network",
         "At least 1 fatality",
         "Located to a town or nearer",

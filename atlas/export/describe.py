@@ -102,21 +102,16 @@ def filter_phrases(view: ViewState, region_names: dict[str, str]) -> tuple[str, 
         ISO 3166-2 code -> region name; a code without a name is printed as it is.
     """
     phrases: list[str] = []
-    if view.regions:
-        names = [region_names.get(code, code) for code in view.regions]
-        phrases.append(f"{'Region' if len(names) == 1 else 'Regions'}: {', '.join(names)}")
-    if view.event_types:
-        label = "Event type" if len(view.event_types) == 1 else "Event types"
-        phrases.append(f"{label}: {', '.join(view.event_types)}")
-    if view.sub_types:
-        label = "Sub-type" if len(view.sub_types) == 1 else "Sub-types"
-        phrases.append(f"{label}: {', '.join(view.sub_types)}")
-    if view.actors:
-        label = "Actor" if len(view.actors) == 1 else "Actors"
-        phrases.append(f"{label}: {', '.join(view.actors)} (with groups merged into them)")
-    if view.families:
-        label = "Actor family" if len(view.families) == 1 else "Actor families"
-        phrases.append(f"{label}: {', '.join(view.families)}")
+    chosen: list[tuple[tuple[str, str], list[str], str]] = [
+        (("Region", "Regions"), [region_names.get(code, code) for code in view.regions], ""),
+        (("Event type", "Event types"), list(view.event_types), ""),
+        (("Sub-type", "Sub-types"), list(view.sub_types), ""),
+        (("Actor", "Actors"), list(view.actors), " (with groups merged into them)"),
+        (("Actor family", "Actor families"), list(view.families), ""),
+    ]
+    for (one, several), names, note in chosen:
+        if names:
+            phrases.append(f"{one if len(names) == 1 else several}: {', '.join(names)}{note}")
     if view.min_fatalities > 0:
         noun = "fatality" if view.min_fatalities == 1 else "fatalities"
         phrases.append(f"At least {view.min_fatalities:,} {noun}")

@@ -10,7 +10,6 @@ import streamlit as st
 
 from atlas.filters import data_span
 from atlas.mapping import view_layers, view_map
-from atlas.picking import incident_at
 from atlas.style import EVENT_TYPE_COLOURS
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
@@ -18,45 +17,18 @@ from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_mon
 from ui.data import layers
 from ui.export import export_panel
 from ui.frame import require_frame
+from ui.picks import (
+    ROWS,
+    focus_token,
+    picked,
+    select_picked_row,
+    take_map_click,
+    take_row_picked_in_table,
+)
 from ui.view import current_view, request_range
 from ui.widgets import show_map
 
 require_frame()
-
-PICKED = "picked_incident"  # the id of the incident ringed on the map
-ROWS = "incident_rows"  # the table's widget; its selection is a row position
-LISTED = "incident_rows_listed"  # the ids of the rows the table showed, in order
-SELECTED = "incident_rows_selected"  # the row this page selected for the reader
-SEEN_CLICKS = "incident_map_clicks"  # clicks on the map already acted on
-PICKS = "incident_picks"  # how many picks so far: each new one recentres the map
-
-
-def _pick(incident_id: str | None) -> None:
-    """Ring an incident (None: none) and have the map centre on it, even if already ringed."""
-    if incident_id is None:
-        st.session_state.pop(PICKED, None)
-        return
-    st.session_state[PICKED] = incident_id
-    st.session_state[PICKS] = st.session_state.get(PICKS, 0) + 1
-
-
-def _take_row_picked_in_table() -> None:
-    """Take the row the reader picked, or unpicked, in the table the last run drew.
-
-    The selection is a row position in that table, so it is read against the ids the table
-    listed then; a selection this page made itself is no news.
-    """
-    state = st.session_state.get(ROWS)
-    if state is None:  # the table is new on this visit of the page: nothing was picked in it
-        return
-    rows = list(state["selection"]["rows"])
-    row = rows[0] if rows else None
-    if row == st.session_state.get(SELECTED):
-        return
-    listed = st.session_state.get(LISTED, [])
-    if row is None or row < len(listed):
-        _pick(None if row is None else listed[row])
-
 
 data = layers()
 view = current_view()
@@ -106,27 +78,14 @@ def _player() -> None:
 
 _player()
 
-_take_row_picked_in_table()
+take_row_picked_in_table()
 clicked = show_map(
-    view_map(
-        data,
-        view,
-        highlight_id=st.session_state.get(PICKED),
-        focus_token=f"{st.session_state.get(PICKED)}#{st.session_state.get(PICKS, 0)}",
-    ),
+    view_map(data, view, highlight_id=picked(), focus_token=focus_token()),
     key="incidents_map",
     height=540,
     on_click=True,
 )
-# The map reports its last click on every run; a new click has a new count.
-if clicked is None:
-    st.session_state.pop(SEEN_CLICKS, None)
-elif clicked["count"] != st.session_state.get(SEEN_CLICKS):
-    st.session_state[SEEN_CLICKS] = clicked["count"]
-    picked = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
-    if picked:
-        _pick(picked)
-        st.rerun()
+take_map_click(clicked, incidents)
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
 by_type = counts_by_period(incidents, period)
@@ -144,13 +103,7 @@ else:
     )
 
 table = incident_table(incidents, TABLE_ROWS_MAX)
-listed = table["ID"].tolist()
-picked_id = st.session_state.get(PICKED)
-selected = listed.index(picked_id) if picked_id in listed else None
-# The table shows the ringed incident selected, whichever way it was picked.
-st.session_state[ROWS] = {"selection": {"rows": [] if selected is None else [selected]}}
-st.session_state[LISTED] = listed
-st.session_state[SELECTED] = selected
+select_picked_row(table)
 st.dataframe(
     table,
     hide_index=True,
@@ -165,7 +118,7 @@ st.dataframe(
 )
 if note := table_note(len(table), len(incidents)):
     st.caption(note)
-if PICKED in st.session_state and (incidents["id"] == st.session_state[PICKED]).any():
-    st.caption(f"Ringed on the map: incident {st.session_state[PICKED]}.")
+if (ringed := picked()) and (incidents["id"] == ringed).any():
+    st.caption(f"Ringed on the map: incident {ringed}.")
 
 export_panel(data, view)

@@ -6,6 +6,10 @@ the app on a free loopback port with ``ATLAS_GEODATA_DIR`` pointing at it, and t
 each move of the slider's end by one step, the wait from the key press until the map in the
 page shows the new incident count. The slider's end thumb jumps between the first and the
 last day of the data (Home and End keys), so each move changes the whole map.
+
+For comparison, the same moves are timed on a naive page (written to a temporary folder):
+one date slider and the same map handed whole to the map component on every rerun, as the
+component's documentation shows it. The ratio of the medians is printed.
 Needs Debian's chromium and chromium-driver.
 """
 
@@ -59,8 +63,36 @@ def write_geodata(folder: Path, count: int) -> None:
     table.to_csv(folder / "incidents.csv", index=False)
 
 
-def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the app on a free port and wait until it answers."""
+NAIVE_PAGE = """
+import streamlit as st
+from streamlit_folium import st_folium
+
+from atlas.assets import install_assets
+from atlas.filters import data_span
+from atlas.mapping import build_map
+from atlas.store import EmbeddedStore
+from atlas.view import ViewState
+
+install_assets()
+layers = st.cache_resource(lambda: EmbeddedStore().layers())()
+first, last = data_span(layers)
+start, end = st.slider("Date range", min_value=first, max_value=last, value=(first, last))
+view = ViewState(date_from=start, date_to=end)
+st_folium(build_map(layers, view), key="map", height=640, use_container_width=True,
+          returned_objects=[])
+"""
+
+
+def naive_page(folder: Path) -> Path:
+    """Write the naive page into ``folder``, beside a link to the app's static files."""
+    page = folder / "naive_page.py"
+    page.write_text(NAIVE_PAGE, encoding="utf-8")
+    (folder / "static").symlink_to(REPO_ROOT / "static", target_is_directory=True)
+    return page
+
+
+def serve(geodata: Path, script: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve ``script`` on a free port, from the repository, and wait until it answers."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -70,13 +102,17 @@ def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            str(script),
             "--server.address=127.0.0.1",
             f"--server.port={port}",
             "--server.headless=true",
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "ATLAS_GEODATA_DIR": str(folder)},
+        env={
+            **os.environ,
+            "ATLAS_GEODATA_DIR": str(geodata),
+            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -88,7 +124,7 @@ def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("the app did not start")
+    raise RuntimeError(f"{script.name} did not start")
 
 
 def browser() -> webdriver.Chrome:
@@ -121,8 +157,37 @@ def wait_for_change(driver: webdriver.Chrome, before: str | None, timeout: float
     raise TimeoutError("the map did not change")
 
 
+def time_moves(url: str, moves: int, label: str) -> float:
+    """Open ``url`` in a fresh browser, move the slider ``moves`` times; the median wait."""
+    driver = browser()
+    try:
+        began = time.perf_counter()
+        driver.get(url)
+        state = wait_for_change(driver, None, timeout=300)
+        print(f"{label}: first load {time.perf_counter() - began:.2f} s")
+        timings = []
+        thumbs = '[data-testid="stSlider"] input'
+        for move in range(moves):
+            # The end thumb jumps to the start of the data and back: every move redraws.
+            key = Keys.HOME if move % 2 == 0 else Keys.END
+            end_thumb = driver.find_elements(By.CSS_SELECTOR, thumbs)[1]
+            driver.execute_script("arguments[0].focus();", end_thumb)
+            began = time.perf_counter()
+            ActionChains(driver).send_keys(key).perform()
+            state = wait_for_change(driver, state)
+            timings.append(time.perf_counter() - began)
+            print(
+                f"{label}: slider move -> map redrawn {timings[-1]:.3f} s ({state.split('|')[1]})"
+            )
+        median = statistics.median(timings)
+        print(f"{label}: median {median:.3f} s over {len(timings)} moves")
+        return median
+    finally:
+        driver.quit()
+
+
 def main() -> None:
-    """Print the time of each slider move and the median."""
+    """Print the time of each slider move, the medians, and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--moves", type=int, default=5)
@@ -132,32 +197,23 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
     write_geodata(folder, args.incidents)
-    process, url = serve(folder)
-    driver = browser()
+    medians = {}
     try:
-        began = time.perf_counter()
-        driver.get(f"{url}/{args.page}")
-        state = wait_for_change(driver, None, timeout=300)
+        for label, script, path in (
+            (f"atlas /{args.page}", REPO_ROOT / "app.py", f"/{args.page}"),
+            ("naive whole map", naive_page(folder), "/"),
+        ):
+            process, url = serve(folder, script)
+            try:
+                medians[label] = time_moves(url + path, args.moves, label)
+            finally:
+                process.terminate()
+        ours, naive = medians.values()
         print(
-            f"first load of /{args.page} with {args.incidents:,} incidents: "
-            f"{time.perf_counter() - began:.2f} s"
+            f"{args.incidents:,} incidents: atlas {ours:.3f} s, naive {naive:.3f} s, "
+            f"{ours / naive:.2f} x naive (budget 0.5 s)"
         )
-        timings = []
-        thumbs = '[data-testid="stSlider"] input'
-        for move in range(args.moves):
-            # The end thumb jumps to the start of the data and back: every move redraws.
-            key = Keys.HOME if move % 2 == 0 else Keys.END
-            end_thumb = driver.find_elements(By.CSS_SELECTOR, thumbs)[1]
-            driver.execute_script("arguments[0].focus();", end_thumb)
-            began = time.perf_counter()
-            ActionChains(driver).send_keys(key).perform()
-            state = wait_for_change(driver, state)
-            timings.append(time.perf_counter() - began)
-            print(f"slider move -> map redrawn: {timings[-1]:.3f} s ({state.split('|')[1]})")
-        print(f"median {statistics.median(timings):.3f} s over {len(timings)} moves (budget 0.5 s)")
     finally:
-        driver.quit()
-        process.terminate()
         shutil.rmtree(folder, ignore_errors=True)
 
 

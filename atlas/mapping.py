@@ -27,7 +27,7 @@ from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
 from atlas.assets import localize
 from atlas.attribution import map_attribution
-from atlas.escape import escape_html, is_missing, script_json
+from atlas.escape import escape_html, escape_html_all, is_missing, script_json
 from atlas.filters import data_span, deployments_active_between, select_incidents
 from atlas.leaflet import (
     ClusteredIncidents,
@@ -170,10 +170,6 @@ def _text(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna("")
 
 
-def _escaped(column: pd.Series) -> list[str]:
-    return [escape_html(value) for value in column]
-
-
 def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
     """The array the incident layer is drawn from, one row per incident.
 
@@ -214,9 +210,9 @@ def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
         style.incident_radii(fatalities).tolist(),
         style.event_colours(incidents["event_type"]),
         style.uncertainty_radii_m(incidents["geo_precision"]),
-        _escaped(tooltip),
-        _escaped(sub_type + ", " + location),
-        *(_escaped(column) for column in values),
+        escape_html_all(tooltip),
+        escape_html_all(sub_type + ", " + location),
+        *(escape_html_all(column) for column in values),
     ]
     return [list(row) for row in zip(*columns, strict=True)]
 

@@ -16,15 +16,10 @@ Needs Debian's chromium and chromium-driver.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
@@ -35,6 +30,7 @@ from selenium.webdriver.common.keys import Keys
 
 from atlas.paths import GEODATA_DIR, REPO_ROOT
 from bench.map_bench import synthetic_incidents
+from tests.serving import serve_app
 
 _HEX_COUNT_JS = """
 const frame = document.querySelector('iframe[title*="st_folium"]');
@@ -89,42 +85,6 @@ def naive_page(folder: Path) -> Path:
     page.write_text(NAIVE_PAGE, encoding="utf-8")
     (folder / "static").symlink_to(REPO_ROOT / "static", target_is_directory=True)
     return page
-
-
-def serve(geodata: Path, script: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Serve ``script`` on a free port, from the repository, and wait until it answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.address=127.0.0.1",
-            f"--server.port={port}",
-            "--server.headless=true",
-        ],
-        cwd=REPO_ROOT,
-        env={
-            **os.environ,
-            "ATLAS_GEODATA_DIR": str(geodata),
-            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{script.name} did not start")
 
 
 def browser() -> webdriver.Chrome:
@@ -203,11 +163,8 @@ def main() -> None:
             (f"atlas /{args.page}", REPO_ROOT / "app.py", f"/{args.page}"),
             ("naive whole map", naive_page(folder), "/"),
         ):
-            process, url = serve(folder, script)
-            try:
-                medians[label] = time_moves(url + path, args.moves, label)
-            finally:
-                process.terminate()
+            with serve_app(script, timeout=300, ATLAS_GEODATA_DIR=str(folder)) as app:
+                medians[label] = time_moves(app.url + path, args.moves, label)
         ours, naive = medians.values()
         print(
             f"{args.incidents:,} incidents: atlas {ours:.3f} s, naive {naive:.3f} s, "

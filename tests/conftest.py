@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.serving import REPO, ServedApp, serve_app
+
 ARTIFACTS = REPO / "artifacts"
 
 
@@ -24,74 +17,6 @@ ARTIFACTS = REPO / "artifacts"
 def no_imported_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Every test starts with an empty data directory, whatever a developer imported."""
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServedApp:
-    """A running ``streamlit run app.py`` and its address."""
-
-    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-        self.port = port
-        self.process = process
-        self.log = log
-        self.url = f"http://127.0.0.1:{port}"
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def _wait_until_healthy(app: ServedApp, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            pytest.fail(f"the app exited with {app.process.returncode}:\n{app.output()}")
-        try:
-            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the app did not answer within {timeout:.0f} s:\n{app.output()}")
-
-
-@contextmanager
-def serve_app(**env: str) -> Iterator[ServedApp]:
-    """Serve the real app from this checkout on a free loopback port, with extra ``env``."""
-    port = _free_port()
-    log = Path(tempfile.mkstemp(prefix="atlas-server-", suffix=".log")[1])
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.address=127.0.0.1",
-                f"--server.port={port}",
-                "--server.headless=true",
-                "--browser.gatherUsageStats=false",
-            ],
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-        )
-    app = ServedApp(port, process, log)
-    try:
-        _wait_until_healthy(app)
-        yield app
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ from tests.browser import (
     table_rows,
     wait_for_map_incidents,
 )
-from tests.conftest import serve_app
 from tests.factories import incident_row, small_geodata_dir
+from tests.serving import serve_app
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from atlas.escape import escape_html, script_json
+from atlas.escape import escape_html, escape_html_all, script_json
 
 HOSTILE = "<script>alert(1)</script> `${alert(2)}` <img src=x onerror=alert(3)> \\ ' \""
 
@@ -38,3 +38,9 @@ def test_script_json_cannot_close_the_script_element():
 def test_script_json_refuses_nan():
     with pytest.raises(ValueError, match="not JSON compliant"):
         script_json([math.nan])
+
+
+def test_escaping_a_whole_column_equals_escaping_each_value():
+    values = [HOSTILE, "Ségou & Ménaka", "&amp; already", "", "{}$`\\", "Tombouctou\u2028"]
+    column = pd.Series([*values, None], dtype="string")
+    assert escape_html_all(column) == [escape_html(v) for v in values] + [""]

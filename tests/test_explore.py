@@ -98,9 +98,6 @@ def test_each_filter_of_the_view(layers, view, expected):
     assert _ids(layers, **view) == expected
 
 
-BATTLE = {"event_type": "Battles"}
-
-
 def test_a_sub_type_narrows_only_its_own_event_type(tmp_path):
     layers = small_layers(
         tmp_path,

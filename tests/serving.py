@@ -1,0 +1,95 @@
+"""The real app, served from this checkout on a free loopback port (for tests and benches)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class ServerError(RuntimeError):
+    """The served app exited or did not answer; the message carries its output."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServedApp:
+    """A running ``streamlit run`` and its address."""
+
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.port = port
+        self.process = process
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _wait_until_healthy(app: ServedApp, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.process.poll() is not None:
+            raise ServerError(f"the app exited with {app.process.returncode}:\n{app.output()}")
+        try:
+            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise ServerError(f"the app did not answer within {timeout:.0f} s:\n{app.output()}")
+
+
+@contextmanager
+def serve_app(
+    script: Path = REPO / "app.py", *, timeout: float = 90.0, **env: str
+) -> Iterator[ServedApp]:
+    """Serve ``script`` (the app by default) with extra ``env``; stop it on leaving.
+
+    It runs from the checkout, whose settings and static files it uses, and can import the
+    project's packages wherever ``script`` lies.
+    """
+    port = _free_port()
+    log = Path(tempfile.mkstemp(prefix="atlas-server-", suffix=".log")[1])
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.address=127.0.0.1",
+                f"--server.port={port}",
+                "--server.headless=true",
+                "--browser.gatherUsageStats=false",
+            ],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **env},
+        )
+    app = ServedApp(port, process, log)
+    try:
+        _wait_until_healthy(app, timeout)
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

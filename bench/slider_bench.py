@@ -23,14 +23,13 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from atlas.paths import GEODATA_DIR, REPO_ROOT
 from bench.map_bench import synthetic_incidents
-from tests.serving import serve_app
+from tests.serving import headless_chromium, serve_app
 
 _HEX_COUNT_JS = """
 const frame = document.querySelector('iframe[title*="st_folium"]');
@@ -87,25 +86,6 @@ def naive_page(folder: Path) -> Path:
     return page
 
 
-def browser() -> webdriver.Chrome:
-    """Headless Chromium with a fresh profile."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1600,1000",
-        f"--user-data-dir={tempfile.mkdtemp()}",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-
-
 def wait_for_change(driver: webdriver.Chrome, before: str | None, timeout: float = 120) -> str:
     """Poll until the map's content differs from ``before``; return the new content."""
     deadline = time.monotonic() + timeout
@@ -119,7 +99,7 @@ def wait_for_change(driver: webdriver.Chrome, before: str | None, timeout: float
 
 def time_moves(url: str, moves: int, label: str) -> float:
     """Open ``url`` in a fresh browser, move the slider ``moves`` times; the median wait."""
-    driver = browser()
+    driver = headless_chromium(Path(tempfile.mkdtemp(prefix="atlas-bench-profile-")))
     try:
         began = time.perf_counter()
         driver.get(url)

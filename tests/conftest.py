@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.serving import REPO, ServedApp, serve_app
+from tests.serving import REPO, ServedApp, headless_chromium, serve_app
 
 ARTIFACTS = REPO / "artifacts"
 
@@ -26,41 +25,10 @@ def served_app() -> Iterator[ServedApp]:
         yield app
 
 
-@pytest.fixture(scope="session")
-def chromium_paths() -> tuple[str, str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not browser or not driver:
-        pytest.fail("Debian's chromium and chromium-driver are required: `make test` installs them")
-    return browser, driver
-
-
 @pytest.fixture
-def browser(chromium_paths: tuple[str, str], tmp_path: Path):
+def browser(tmp_path: Path):
     """A fresh headless Chromium (new profile) that records every network request."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary, driver_path = chromium_paths
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--disable-dev-shm-usage",
-        "--window-size=1600,1000",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
+    driver = headless_chromium(tmp_path / "profile", record_requests=True)
     try:
         yield driver
     finally:

@@ -1,8 +1,10 @@
-"""The real app, served from this checkout on a free loopback port (for tests and benches)."""
+"""The real app, served from this checkout on a free loopback port, and the headless Chromium
+that reads it (for tests and benches)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,3 +96,40 @@ def serve_app(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def headless_chromium(profile: Path, *, record_requests: bool = False) -> Any:
+    """Debian's Chromium, headless, with a fresh profile in ``profile``.
+
+    ``record_requests`` keeps every network request in the performance log.
+    """
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        raise ServerError(
+            "Debian's chromium and chromium-driver are required: `make test` installs them"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--disable-dev-shm-usage",
+        "--window-size=1600,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    if record_requests:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    return driver

@@ -12,6 +12,31 @@ from tests.serving import REPO, ServedApp, headless_chromium, serve_app
 ARTIFACTS = REPO / "artifacts"
 
 
+# Settings of the developer's own environment that would point a test at their data or change
+# what the app allows; every test starts without them.
+USER_SETTINGS = (
+    "ATLAS_DATA_DIR",
+    "ATLAS_DATABASE_URL",
+    "ATLAS_ROLES_FILE",
+    "ATLAS_ALLOW_RAW_EXPORT",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_from_user_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Before any session or module fixture runs: an empty data directory and no user settings.
+
+    Session- and module-scoped fixtures (a served app, loaded layers) are set up before the
+    function-scoped :func:`no_imported_data`, so without this they would read the
+    developer's own store.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in USER_SETTINGS:
+            patch.delenv(name, raising=False)
+        patch.setenv("ATLAS_DATA_DIR", str(tmp_path_factory.mktemp("session-data")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def no_imported_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Every test starts with an empty data directory, whatever a developer imported."""

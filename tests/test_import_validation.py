@@ -23,7 +23,7 @@ from loaders.imports import (
     Reference,
     read_import,
 )
-from loaders.imports.dates import AMBIGUOUS, parse_date
+from loaders.imports.dates import AMBIGUOUS, OUT_OF_RANGE, parse_date
 from tests.factories import reference_frames
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -66,6 +66,10 @@ def _acled(tmp_path: Path, *changes: dict[str, str], name: str = "export.csv") -
         ({"event_date": "31 February 2021"}, "invalid date", "event_date"),
         ({"event_date": "yesterday"}, "invalid date", "event_date"),
         ({"event_date": ""}, "missing date", "event_date"),
+        ({"event_date": "9999-12-31"}, OUT_OF_RANGE, "event_date"),
+        ({"event_date": "1677-01-01"}, OUT_OF_RANGE, "event_date"),
+        ({"event_date": "0001-01-01"}, OUT_OF_RANGE, "event_date"),
+        ({"event_date": "31 December 2262"}, OUT_OF_RANGE, "event_date"),
         ({"fatalities": "-2"}, "negative fatalities", "fatalities"),
         ({"fatalities": "many"}, "fatalities not a whole number", "fatalities"),
         ({"fatalities": "2.5"}, "fatalities not a whole number", "fatalities"),
@@ -84,6 +88,8 @@ def test_bad_row_is_rejected_with_its_row_and_reason_and_good_rows_kept(
     assert (problem.row, problem.reason) == (2, reason)
     if column:
         assert problem.column == column
+    if column in change:
+        assert problem.value == change[column]
     assert result.report.rejected_by_reason == {reason: 1}
 
 

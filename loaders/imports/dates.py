@@ -16,9 +16,12 @@ from datetime import date
 
 import pandas as pd
 
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
 MISSING = "missing date"
 INVALID = "invalid date"
 AMBIGUOUS = "ambiguous date (day and month could be swapped)"
+OUT_OF_RANGE = f"date out of range ({EARLIEST.year}-{LATEST.year})"
 
 MONTH_NUMBERS: dict[str, int] = {}  # English and French month names and abbreviations
 for _number, _names in enumerate(
@@ -54,6 +57,19 @@ def _make(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def _checked(parsed: date | None) -> tuple[date | None, str]:
+    """A parsed date, or None and the reason: not a calendar day, or outside the range.
+
+    The range keeps every accepted date far inside what a timestamp column can hold, so one
+    row dated 9999 is rejected alone instead of failing the whole column.
+    """
+    if parsed is None:
+        return None, INVALID
+    if not EARLIEST <= parsed <= LATEST:
+        return None, OUT_OF_RANGE
+    return parsed, ""
+
+
 def parse_date(text: str) -> tuple[date | None, str]:
     """Read one date; return it, or None and the reason it was not accepted.
 
@@ -69,18 +85,15 @@ def parse_date(text: str) -> tuple[date | None, str]:
         return None, MISSING
     if match := _ISO.fullmatch(value):
         year, month, day = (int(g) for g in match.groups())
-        parsed = _make(year, month, day)
-        return parsed, "" if parsed else INVALID
+        return _checked(_make(year, month, day))
     if match := _DAY_MONTH_NAME.fullmatch(value):
         day_text, name, year_text = match.groups()
         number = MONTH_NUMBERS.get(name.lower())
-        parsed = _make(int(year_text), number, int(day_text)) if number else None
-        return parsed, "" if parsed else INVALID
+        return _checked(_make(int(year_text), number, int(day_text)) if number else None)
     if match := _MONTH_NAME_DAY.fullmatch(value):
         name, day_text, year_text = match.groups()
         number = MONTH_NUMBERS.get(name.lower())
-        parsed = _make(int(year_text), number, int(day_text)) if number else None
-        return parsed, "" if parsed else INVALID
+        return _checked(_make(int(year_text), number, int(day_text)) if number else None)
     if match := _NUMERIC.fullmatch(value):
         first, second, year = (int(g) for g in match.groups())
         if first <= 12 and second <= 12 and first != second:
@@ -88,8 +101,7 @@ def parse_date(text: str) -> tuple[date | None, str]:
         if first > 12 and second > 12:
             return None, INVALID
         day, month = (first, second) if first > 12 or first == second else (second, first)
-        parsed = _make(year, month, day)
-        return parsed, "" if parsed else INVALID
+        return _checked(_make(year, month, day))
     return None, INVALID
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from atlas.paths import REPO_ROOT, geodata_dir
+from atlas.spreadsheet import safe_csv
 from loaders import LAYER_FILES, AtlasLayers, LayerError
 from loaders.curated import CURATED_DATASET, CURATED_LICENCE
 from loaders.imports import (
@@ -484,6 +485,24 @@ def _report_json(report: ImportReport) -> dict[str, Any]:
     return body
 
 
+def rejected_rows_csv(report: ImportReport) -> bytes:
+    """The rejected and flagged rows of an import as CSV, safe to open in a spreadsheet."""
+    return safe_csv(report.rejected_table())
+
+
+def _write_rejected_csv(report: ImportReport, out: Path | None) -> str | None:
+    """Write the rejected rows when asked; return an error message when that failed."""
+    if out is None:
+        return None
+    from atlas.export.files import write_atomically
+
+    try:
+        write_atomically(out, rejected_rows_csv(report))
+    except (OSError, ValueError) as exc:
+        return f"cannot write the rejected rows to {out}: {getattr(exc, 'strerror', None) or exc}"
+    return None
+
+
 def _cmd_import(args: Any) -> int:
     from loaders.imports import NothingImportedError, parse_mapping
 
@@ -506,17 +525,25 @@ def _cmd_import(args: Any) -> int:
     try:
         report = store.import_file(args.path, options, name=args.path.name)
     except NothingImportedError as exc:
-        if args.json:
-            print(json.dumps(_report_json(exc.report), ensure_ascii=False, default=str))
-        else:
-            print("\n".join(report_lines(exc.report)))
+        _print_report(exc.report, as_json=args.json)
         print(f"error: {exc}", file=sys.stderr)
+        failed = _write_rejected_csv(exc.report, args.rejected_csv)
+        if failed:
+            print(f"error: {failed}", file=sys.stderr)
         return 2
-    if args.json:
+    _print_report(report, as_json=args.json)
+    failed = _write_rejected_csv(report, args.rejected_csv)
+    if failed:
+        print(f"error: {failed}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_report(report: ImportReport, *, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(_report_json(report), ensure_ascii=False, default=str))
     else:
         print("\n".join(report_lines(report)))
-    return 0
 
 
 def _cmd_datasets(args: Any) -> int:
@@ -562,6 +589,12 @@ def add_dataset_commands(commands: Any) -> None:
     run.add_argument("--licence", help="licence and attribution line (default: per format)")
     run.add_argument("--data", type=Path, default=None, help=data_help)
     run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument(
+        "--rejected-csv",
+        type=Path,
+        metavar="OUT",
+        help="write the rejected and flagged rows to this CSV (formula-safe, as on the Data page)",
+    )
     run.set_defaults(run=_cmd_import)
     listing = commands.add_parser("datasets", help="list imported datasets")
     listing.add_argument("--data", type=Path, default=None, help=data_help)

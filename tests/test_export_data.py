@@ -10,10 +10,11 @@ from datetime import date
 
 import pytest
 
-from atlas.export.data import incidents_csv, incidents_geojson, neutralise_cell
+from atlas.export.data import incidents_csv, incidents_geojson
 from atlas.export.describe import summarise
 from atlas.export.formats import export_view
 from atlas.export.licence import ALLOW_RAW_EXPORT_ENV, raw_export_allowed, restricted_rows
+from atlas.spreadsheet import neutralise_cell
 from atlas.view import ViewState
 from tests.factories import incident_row, small_layers
 

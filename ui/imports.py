@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from atlas.datasets import rejected_rows_csv
 from loaders.imports import FORMAT_TITLES, ImportReport
 
 
@@ -28,7 +29,7 @@ def show_report(report: ImportReport) -> None:
             st.dataframe({"Reason": list(reasons), "Rows": list(reasons.values())}, hide_index=True)
         st.download_button(
             "Download rejected and flagged rows (CSV)",
-            report.rejected_table().to_csv(index=False),
+            rejected_rows_csv(report),
             file_name=f"{report.dataset}-rejected-rows.csv",
             mime="text/csv",
             icon=":material/download:",

@@ -2,7 +2,7 @@
 
 Two protections apply to every data export:
 
-* **Spreadsheet formulas.** A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+* **Spreadsheet formulas** (:mod:`atlas.spreadsheet`). A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return is prefixed with ``'``, so a spreadsheet shows it as text instead of running
   it. Numbers (Mali's longitudes are negative) are written as numbers and never changed.
 * **Licences.** Rows whose licence forbids redistributing raw data are withheld unless the
@@ -16,18 +16,12 @@ GeoJSON carries the same notes in a top-level ``metadata`` member.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from atlas.escape import is_missing
 from atlas.export.describe import ViewSummary
 from atlas.export.licence import (
     ALLOW_RAW_EXPORT_ENV,
@@ -35,9 +29,8 @@ from atlas.export.licence import (
     raw_export_allowed,
     restricted_rows,
 )
+from atlas.spreadsheet import plain_value, safe_csv
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"
 # Columns in the order a reader expects them; any other column follows, in the frame's order.
 LEADING_COLUMNS = (
     "id",
@@ -97,11 +90,6 @@ class DataExport:
     readme: str
 
 
-def neutralise_cell(value: str) -> str:
-    """``value`` made safe for a spreadsheet cell: a leading formula character gets a ``'``."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def exportable(summary: ViewSummary, allow_raw: bool | None = None) -> tuple[gpd.GeoDataFrame, int]:
     """The incidents of ``summary`` that may be exported, and how many were withheld.
 
@@ -136,33 +124,6 @@ def _table(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
         frame["latitude"] = incidents.geometry.y.to_numpy()
         frame["longitude"] = incidents.geometry.x.to_numpy()
     return frame[_columns(incidents)]
-
-
-def _plain(value: Any) -> Any:
-    """A cell as a JSON-ready value: text, number, ISO date or None."""
-    if is_missing(value):
-        return None
-    if isinstance(value, pd.Timestamp | datetime):
-        stamp = pd.Timestamp(value)
-        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()  # numpy scalar -> Python number
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _csv_cell(value: Any) -> str | int | float:
-    plain = _plain(value)
-    if plain is None:
-        return ""
-    if isinstance(plain, bool):
-        return int(plain)
-    if isinstance(plain, int | float):
-        return plain
-    return neutralise_cell(str(plain))
 
 
 def _notes(withheld: int, included_restricted: int) -> tuple[str, ...]:
@@ -220,13 +181,8 @@ def incidents_csv(summary: ViewSummary, *, allow_raw: bool | None = None) -> Dat
     """
     rows, withheld, notes, credits = _prepare(summary, allow_raw)
     table = _table(rows)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    for record in table.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(value) for value in record])
     return DataExport(
-        content=(BOM + out.getvalue()).encode("utf-8"),
+        content=safe_csv(table),
         rows=len(table),
         withheld=withheld,
         notes=notes,
@@ -254,7 +210,8 @@ def incidents_geojson(summary: ViewSummary, *, allow_raw: bool | None = None) ->
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [float(point.x), float(point.y)]},
             "properties": {
-                column: _plain(value) for column, value in zip(table.columns, record, strict=True)
+                column: plain_value(value)
+                for column, value in zip(table.columns, record, strict=True)
             },
         }
         for point, record in zip(

@@ -460,10 +460,11 @@ def report_lines(report: ImportReport, *, shown: int = 20) -> list[str]:
         f"  rows rejected:    {len(report.rejected):,}",
     ]
     lines += [f"    {reason}: {n:,}" for reason, n in report.rejected_by_reason.items()]
+    if report.merged:
+        lines.append(f"  rows merged:      {report.merged:,} (one event told on several rows)")
     if report.flagged:
-        lines.append(
-            f"  kept but flagged:  {len(report.flagged):,} (outside Mali and its neighbours)"
-        )
+        lines.append(f"  kept but flagged: {len(report.flagged):,}")
+        lines += [f"    {reason}: {n:,}" for reason, n in report.flagged_by_reason.items()]
     if report.mapping:
         lines.append("  columns: " + ", ".join(f"{k}={v}" for k, v in report.mapping.items()))
     if report.stored:

@@ -66,8 +66,15 @@ MISSIONS: tuple[str, ...] = (
 
 # How exactly a date is known, as ACLED's time_precision (4 added for "the year only").
 DATE_PRECISION: dict[int, str] = {1: "day", 2: "week", 3: "month", 4: "year"}
-# How exactly a place is known, as ACLED's geo_precision.
-GEO_PRECISION: dict[int, str] = {1: "the town itself", 2: "near the town", 3: "the region only"}
+# How exactly a place is known, as ACLED's geo_precision (4 added for "the country only", or
+# waters or airspace: such an event is kept and counted, but not drawn on a map).
+GEO_PRECISION: dict[int, str] = {
+    1: "the town itself",
+    2: "near the town",
+    3: "the region only",
+    4: "the country only",
+}
+COUNTRY_ONLY = 4
 
 # ISO 3166-2 codes of the regions in the shipped regions layer.
 REGION_CODES: tuple[str, ...] = (

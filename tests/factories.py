@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 from loaders import AtlasLayers
 from loaders.curated import load_deployments, load_incidents, load_lineage
@@ -101,18 +101,27 @@ def reference_frames() -> dict[str, gpd.GeoDataFrame]:
                 "iso_code": "ML-7",
                 "name": "Gao",
                 "name_fr": "Gao",
-                "geometry": box(-1.5, 14.5, 4.5, 19.0),
+                "geometry": box(-1.5, 15.0, 4.5, 19.0),
             },
         ]
     )
+    # Burkina Faso reaches north to Oudalan (14.4° N) east of 1° W, as the real border does.
+    burkina = Polygon(
+        [(-5.5, 9.4), (2.4, 9.4), (2.4, 15.0), (-1.0, 15.0), (-1.0, 13.8), (-5.5, 13.8)]
+    )
     countries = _frame(
         [
-            {"iso_a3": "MLI", "name": "Mali", "name_fr": "Mali", "geometry": box(-12, 10, 4.5, 25)},
+            {
+                "iso_a3": "MLI",
+                "name": "Mali",
+                "name_fr": "Mali",
+                "geometry": box(-12, 10, 4.5, 25).difference(burkina),
+            },
             {
                 "iso_a3": "BFA",
                 "name": "Burkina Faso",
                 "name_fr": "Burkina Faso",
-                "geometry": box(-5.5, 9.4, 2.4, 10),
+                "geometry": burkina,
             },
         ]
     )

@@ -86,9 +86,20 @@ def test_last_import_report_is_shown_with_its_rejected_rows(store):
     at.switch_page("pages/data.py").run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Rows read"] == "3"
-    assert metrics["Incidents accepted"] == "2"
+    assert metrics["Rows read"] == "4"
+    assert metrics["Incidents accepted"] == "3"
     assert metrics["Rows rejected"] == "1"
-    assert metrics["Added / updated / unchanged"] == "2 / 0 / 0"
+    assert metrics["Added / updated / unchanged"] == "3 / 0 / 0"
     reasons = at.dataframe[1].value
-    assert list(reasons["Reason"]) == ["location too imprecise to map (where_prec 6 or 7)"]
+    assert list(reasons["Rejected"]) == ["invalid where_prec"]
+
+
+def test_rows_kept_with_a_warning_are_counted_by_reason(store):
+    report = store.import_file(FIXTURES / "acled_current_dyadic.csv")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["data_import_report"] = report
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    flagged = next(d.value for d in at.dataframe if "Kept, flagged" in d.value.columns)
+    assert dict(zip(flagged["Kept, flagged"], flagged["Rows"], strict=True)) == {"outside Mali": 1}

@@ -20,6 +20,7 @@ from loaders.imports import (
     preview_file,
     read_import,
 )
+from loaders.vocabulary import COUNTRY_ONLY
 from tests.factories import reference_frames, write_curated
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -50,6 +51,10 @@ def test_current_acled_export_gives_one_incident_per_row(reference):
     assert frame.loc["MLI1001", "actor2_family"] == "Malian state forces"
     assert frame.loc["BFA2001", "actor1_family"] == "Unidentified"
     assert frame.loc["BFA2001", "country"] == "BFA"
+    assert pd.isna(frame.loc["BFA2001", "admin1"])
+    assert [(p.row, p.reason, p.value) for p in result.report.flagged] == [
+        (4, "outside Mali", "BFA")
+    ]
     assert frame.loc["MLI1003", "date_precision"] == 2
     assert frame.loc["MLI1003", "fatalities"] == 7
     assert frame.loc["MLI1002", "source"] == "ACLED event MLI1002, reported by AFP; Studio Tamani"
@@ -95,6 +100,27 @@ def test_repeated_row_of_a_monadic_event_is_a_duplicate(tmp_path, reference):
     assert [(p.row, p.reason) for p in result.report.rejected] == [(3, "duplicate id")]
 
 
+def test_monadic_pair_with_the_same_actor_merges_keeping_both_associated_actors(
+    tmp_path, reference
+):
+    # Both sides of the clash are unidentified groups; the rows differ only in who is
+    # associated with each: one event, not a duplicate.
+    side = "Unidentified Armed Group (Mali)"
+    path = _acled_rows(
+        tmp_path,
+        [
+            {"actor1": side, "actor2": "", "assoc_actor_1": "Fulani Ethnic Militia (Mali)"},
+            {"actor1": side, "actor2": "", "assoc_actor_1": "Dogon Ethnic Militia (Mali)"},
+        ],
+    )
+    result = read_import(path, reference)
+    assert result.report.rejected == []
+    assert (result.report.accepted, result.report.merged) == (1, 1)
+    (event,) = result.frame.itertuples()
+    assert event.actor1 == side
+    assert event.assoc_actors == "Fulani Ethnic Militia (Mali); Dogon Ethnic Militia (Mali)"
+
+
 def test_repeated_id_with_another_date_is_a_duplicate_not_an_actor(tmp_path, reference):
     path = _acled_rows(tmp_path, [{}, {"event_date": "13 January 2021", "actor1": "MNLA"}])
     result = read_import(path, reference)
@@ -138,7 +164,61 @@ def test_ucdp_ged_codes_become_our_fields(reference):
     assert (battle["geo_precision"], massacre["geo_precision"]) == (1, 2)
     assert battle["country"] == "MLI"
     rejected = result.report.rejected
-    assert [(p.row, p.column, p.value) for p in rejected] == [(3, "where_prec", "6")]
+    assert [(p.row, p.column, p.value) for p in rejected] == [(4, "where_prec", "9")]
+
+
+@pytest.mark.parametrize(
+    ("country", "point", "stored", "flag"),
+    [
+        # The file says Mali, the point lies in Burkina Faso: the point decides.
+        (
+            "Mali",
+            ("14.4439", "-0.2361"),
+            "BFA",
+            "point lies in another country than its country column says",
+        ),
+        # The file says Burkina Faso, the point lies in Mali.
+        (
+            "Burkina Faso",
+            ("15.0167", "-1.9667"),
+            "MLI",
+            "point lies in another country than its country column says",
+        ),
+        # Agreeing, outside Mali: kept and flagged as such.
+        ("Burkina Faso", ("14.4439", "-0.2361"), "BFA", "outside Mali"),
+        # Agreeing, in Mali: nothing to say.
+        ("Mali", ("15.0167", "-1.9667"), "MLI", None),
+    ],
+)
+def test_the_point_decides_the_country_and_odd_rows_are_flagged(
+    tmp_path, reference, country, point, stored, flag
+):
+    lat, lon = point
+    path = _acled_rows(
+        tmp_path, [{"country": country, "iso": "", "latitude": lat, "longitude": lon}]
+    )
+    result = read_import(path, reference)
+    assert result.report.accepted == 1
+    assert result.frame["country"].tolist() == [stored]
+    assert [p.reason for p in result.report.flagged] == ([flag] if flag else [])
+    assert result.report.flagged_by_reason == ({flag: 1} if flag else {})
+
+
+def test_acled_event_located_only_to_the_country_is_kept_off_the_map(tmp_path, reference):
+    path = _acled_rows(tmp_path, [{"location": "Mali", "geo_precision": "3"}])
+    result = read_import(path, reference)
+    assert result.frame["geo_precision"].tolist() == [COUNTRY_ONLY]
+    assert result.frame["admin1"].isna().all()
+
+
+def test_ucdp_event_known_only_to_the_country_is_kept_without_a_region(reference):
+    result = read_import(FIXTURES / "ucdp_ged.csv", reference)
+    country_only = result.frame.set_index("source_id").loc["303"]
+    assert country_only["geo_precision"] == COUNTRY_ONLY
+    assert country_only["country"] == "MLI"
+    assert pd.isna(country_only["admin1"])  # its point is the country's centre, not a place
+    assert country_only["fatalities"] == 2
+    assert result.report.rejected_by_reason == {"invalid where_prec": 1}
 
 
 def test_ucdp_subset_with_the_required_columns_is_enough(tmp_path, reference):
@@ -160,7 +240,7 @@ def test_ucdp_subset_with_the_required_columns_is_enough(tmp_path, reference):
     full[keep].to_csv(path, index=False)
     result = read_import(path, reference)
     assert result.report.format == "ucdp"
-    assert result.report.accepted == 2
+    assert result.report.accepted == 3
     assert set(result.frame["country"]) == {"MLI"}  # from the countries layer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.datasets import rejected_rows_csv
+from atlas.text import plural
 from loaders.imports import FORMAT_TITLES, ImportReport
 
 
@@ -23,10 +24,20 @@ def show_report(report: ImportReport) -> None:
         + (f", encoding {report.encoding}" if report.encoding else "")
         + (f", dates {report.date_min} to {report.date_max}" if report.date_min else "")
     )
+    if report.merged:
+        st.caption(
+            f"{plural(report.merged, 'row')} merged into another row of the same event "
+            "(one event told once per actor)."
+        )
     if report.rejected or report.flagged:
-        reasons = report.rejected_by_reason
-        if reasons:
-            st.dataframe({"Reason": list(reasons), "Rows": list(reasons.values())}, hide_index=True)
+        for title, reasons in (
+            ("Rejected", report.rejected_by_reason),
+            ("Kept, flagged", report.flagged_by_reason),
+        ):
+            if reasons:
+                st.dataframe(
+                    {title: list(reasons), "Rows": list(reasons.values())}, hide_index=True
+                )
         st.download_button(
             "Download rejected and flagged rows (CSV)",
             rejected_rows_csv(report),

@@ -19,7 +19,7 @@ from loaders.imports.rows import (
     check_counts,
     check_dates,
 )
-from loaders.vocabulary import EVENT_TYPES
+from loaders.vocabulary import COUNTRY_ONLY, EVENT_TYPES
 
 SIGNATURE = ("event_id_cnty", "event_date", "sub_event_type", "actor1")
 """Columns that tell an ACLED export from any other table."""
@@ -143,8 +143,10 @@ def acled_draft(table: pd.DataFrame, ctx: ReaderContext) -> pd.DataFrame:
             "geo_precision": geo_precision,
         }
     )
-    # A repeated id is one event told per actor (monadic) only when the event itself agrees;
-    # a repeated id with another date or place, or a repeated row, is a duplicate.
+    # A repeated id is one event told per actor (monadic) when the event itself agrees: its
+    # rows merge into one, keeping every actor and associated actor. A repeated id with another
+    # date, place or type is a conflicting duplicate, and a row repeated whole adds nothing:
+    # both are rejected.
     alive = ~issues.marked
     repeats = ids.duplicated(keep="first") & alive
     if repeats.any():
@@ -152,9 +154,9 @@ def acled_draft(table: pd.DataFrame, ctx: ReaderContext) -> pd.DataFrame:
         fields = live[list(_EVENT_FIELDS)].astype(str)
         first = fields.groupby(live["event_id_cnty"].to_numpy()).transform("first")
         differs = (fields != first).any(axis=1).reindex(rows.index, fill_value=False)
-        same_actors = live.duplicated(["event_id_cnty", "actor1", "actor2"], keep="first")
+        whole_row = table.loc[alive].astype(str).duplicated(keep="first")
         issues.add(
-            repeats & (differs | same_actors.reindex(rows.index, fill_value=False)),
+            repeats & (differs | whole_row.reindex(rows.index, fill_value=False)),
             DUPLICATE_ID,
             "event_id_cnty",
             ids,
@@ -163,11 +165,17 @@ def acled_draft(table: pd.DataFrame, ctx: ReaderContext) -> pd.DataFrame:
     kept["assoc_actors"] = first_non_empty(kept["assoc_actor_1"], kept["assoc_actor_2"])
     both = (kept["assoc_actor_1"] != "") & (kept["assoc_actor_2"] != "")
     kept.loc[both, "assoc_actors"] = kept["assoc_actor_1"] + "; " + kept["assoc_actor_2"]
+    before_merge = len(kept)
     kept = _merge_monadic(kept)
+    ctx.merged += before_merge - len(kept)
 
     source_rows = table.loc[kept.index]
     notes = text(source_rows, "notes")
     location = text(source_rows, "location")
+    # An event whose location is the country itself is placed at the country's centre: kept
+    # and counted, never drawn as if it happened there.
+    country_only = location.str.casefold() == text(source_rows, "country").str.casefold()
+    kept.loc[country_only, "geo_precision"] = COUNTRY_ONLY
     names = first_non_empty(text(source_rows, "iso3"), text(source_rows, "country"))
     reported_by = text(source_rows, "source")
     citation = "ACLED event " + kept["event_id_cnty"]

@@ -74,3 +74,5 @@ class ReaderContext:
     keep_outside: bool
     issues: RowIssues
     flags: RowIssues
+    merged: int = 0
+    """Rows folded into another row of the same event (ACLED's monadic pairs)."""

@@ -115,13 +115,20 @@ class Preview:
         return self.format in SPATIAL_FORMATS
 
 
+def _by_reason(problems: list[Problem]) -> dict[str, int]:
+    counts = pd.Series([p.reason for p in problems], dtype=object).value_counts()
+    return {str(reason): int(n) for reason, n in counts.items()}
+
+
 @dataclass
 class ImportReport:
     """The outcome of one import, row by row.
 
     ``rejected`` lists one problem per rejected row (its 1-based data row and the first reason
-    found); ``flagged`` lists rows kept with a warning (outside the area, when asked to keep
-    them). ``added``/``updated``/``unchanged`` are filled in by the store.
+    found); ``flagged`` lists rows kept with a warning (outside Mali, a point in another
+    country than the file says, outside the area when asked to keep such rows). ``merged``
+    counts rows folded into an earlier row of the same event (ACLED's monadic pairs).
+    ``added``/``updated``/``unchanged`` are filled in by the store.
     """
 
     file: str
@@ -135,6 +142,7 @@ class ImportReport:
     flagged: list[Problem] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     layer: str | None = None
+    merged: int = 0
     date_min: date | None = None
     date_max: date | None = None
     added: int = 0
@@ -145,8 +153,12 @@ class ImportReport:
     @property
     def rejected_by_reason(self) -> dict[str, int]:
         """How many rows each reason rejected, most frequent first."""
-        counts = pd.Series([p.reason for p in self.rejected], dtype=object).value_counts()
-        return {str(reason): int(n) for reason, n in counts.items()}
+        return _by_reason(self.rejected)
+
+    @property
+    def flagged_by_reason(self) -> dict[str, int]:
+        """How many kept rows each warning flagged, most frequent first."""
+        return _by_reason(self.flagged)
 
     def to_json(self) -> dict[str, Any]:
         """The report as plain JSON values (the CLI's ``--json`` output)."""
@@ -161,6 +173,8 @@ class ImportReport:
             "rejected": len(self.rejected),
             "rejected_by_reason": self.rejected_by_reason,
             "flagged": len(self.flagged),
+            "flagged_by_reason": self.flagged_by_reason,
+            "merged": self.merged,
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,

@@ -29,7 +29,7 @@ from loaders.imports.model import (
     Preview,
     Reference,
 )
-from loaders.imports.rows import RowIssues
+from loaders.imports.rows import RowIssues, check_countries
 from loaders.imports.schema import finish_deployments, finish_incidents
 from loaders.imports.source import (
     GEOJSON,
@@ -302,6 +302,8 @@ def read_import(
             mapping = resolve_mapping(columns, options.mapping, table.geometry is not None, shown)
             draft = mapped_draft(table.frame, mapping, ctx, table.geometry)
         kind = DEPLOYMENTS if fmt == "geopko" else INCIDENTS
+        if kind == INCIDENTS and not draft.empty:
+            draft["country"] = check_countries(draft, reference.countries, ctx.flags)
         report = ImportReport(
             file=shown,
             dataset=dataset,
@@ -314,6 +316,7 @@ def read_import(
             flagged=ctx.flags.problems(shown),
             mapping=mapping,
             layer=table.layer,
+            merged=ctx.merged,
         )
     if draft.empty:
         raise NothingImportedError(report)

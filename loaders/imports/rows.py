@@ -7,12 +7,15 @@ report can count rows by reason.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from loaders.errors import Problem
 from loaders.imports.dates import parse_dates
-from loaders.imports.places import MALI_BOX, in_box, in_study_area
+from loaders.imports.places import MALI_BOX, countries_at, in_box, in_study_area
+from loaders.vocabulary import COUNTRY_ONLY
 
 MISSING_COORDINATES = "missing coordinates"
 INVALID_COORDINATES = "invalid coordinates"
@@ -22,6 +25,9 @@ NOT_WHOLE = "fatalities not a whole number"
 NEGATIVE = "negative fatalities"
 MISSING_ID = "missing id"
 DUPLICATE_ID = "duplicate id"
+COUNTRY_DIFFERS = "point lies in another country than its country column says"
+OUTSIDE_MALI = "outside Mali"
+MALI = "MLI"
 
 
 class RowIssues:
@@ -131,3 +137,55 @@ def check_ids(ids: pd.Series, column: str, issues: RowIssues) -> None:
     alive = ~issues.marked
     repeated = text.duplicated(keep="first") & alive & text.ne("")
     issues.add(repeated, DUPLICATE_ID, column, ids)
+
+
+def check_countries(
+    draft: pd.DataFrame, countries: gpd.GeoDataFrame, flags: RowIssues
+) -> pd.Series:
+    """The country of each drafted incident, decided by its point; odd rows are flagged.
+
+    A point inside a country's polygon belongs to that country, whatever the file's
+    ``country`` column says; where the two disagree the row is kept and flagged. A point in
+    no polygon (the sea, a gap along a border) keeps the file's country. Every placed point
+    outside Mali is flagged too, so the report says how many of the rows lie elsewhere. Events
+    located only to their country (:data:`COUNTRY_ONLY`) keep the file's country: their point
+    is the country's centre, not a place.
+
+    Parameters
+    ----------
+    draft
+        Rows with ``latitude``, ``longitude``, ``country`` (ISO alpha-3 or empty) and
+        ``geo_precision``, indexed by data row.
+    countries
+        Country polygons with ``iso_a3``, in EPSG:4326.
+    flags
+        Where the flags go.
+    """
+    given = draft["country"].astype(str)
+    placed = draft["geo_precision"] != COUNTRY_ONLY
+    lon = draft["longitude"].to_numpy(dtype=float)
+    lat = draft["latitude"].to_numpy(dtype=float)
+    mali = countries.loc[countries["iso_a3"] == MALI, "geometry"]
+    in_mali = np.zeros(len(draft), dtype=bool)
+    if not mali.empty:
+        shape = shapely.union_all(mali.to_numpy())
+        shapely.prepare(shape)
+        in_mali = shapely.contains_xy(shape, lon, lat)
+    at = pd.Series(np.where(in_mali, MALI, ""), index=draft.index, dtype=object)
+    elsewhere = placed & ~pd.Series(in_mali, index=draft.index)
+    if elsewhere.any():
+        points = gpd.GeoSeries(
+            gpd.points_from_xy(lon[elsewhere], lat[elsewhere]),
+            index=draft.index[elsewhere],
+            crs=countries.crs,
+        )
+        at[elsewhere] = countries_at(points, countries)
+    at = at.where(placed, "")
+    differs = (at != "") & (given != "") & (at != given)
+    flags.add(differs, COUNTRY_DIFFERS, "country", given + " stated, point in " + at)
+    decided = at.where(at != "", given)
+    outside = placed & (decided != MALI)
+    flags.add(
+        outside, OUTSIDE_MALI, "latitude/longitude", decided.where(decided != "", "no country")
+    )
+    return decided

@@ -17,7 +17,7 @@ from loaders.imports.actors import actor_families
 from loaders.imports.model import Reference
 from loaders.imports.places import countries_at
 from loaders.reference import assign_regions
-from loaders.vocabulary import ACTOR_FAMILIES, EVENT_TYPES
+from loaders.vocabulary import ACTOR_FAMILIES, COUNTRY_ONLY, EVENT_TYPES, GEO_PRECISION
 
 WGS84 = "EPSG:4326"
 DAY = "datetime64[us]"  # the resolution curated dates have, so the two concatenate as one
@@ -134,7 +134,7 @@ IMPORTED_INCIDENTS = pa.DataFrameSchema(
         "date_precision": pa.Column(int, pa.Check.isin([1, 2, 3, 4])),
         "location": _text(),
         "country": _text(pa.Check.str_matches(r"^([A-Z]{3})?$")),
-        "geo_precision": pa.Column(int, pa.Check.isin([1, 2, 3])),
+        "geo_precision": pa.Column(int, pa.Check.isin(list(GEO_PRECISION))),
         "event_type": _text(pa.Check.isin([*EVENT_TYPES, UNCLASSIFIED])),
         "sub_event_type": _text(_NOT_BLANK),
         "actor1": _text(_NOT_BLANK),
@@ -161,7 +161,11 @@ IMPORTED_INCIDENTS = pa.DataFrameSchema(
         pa.Check(
             lambda df: (df["actor2"] == "") == (df["actor2_family"] == ""),
             error="actor2_family must be given exactly when actor2 is",
-        )
+        ),
+        pa.Check(
+            lambda df: df.loc[df["geo_precision"] == COUNTRY_ONLY, "admin1"].isna().all(),
+            error="an incident located only to the country has no region",
+        ),
     ],
     strict=False,
     name="imported incidents",
@@ -259,6 +263,10 @@ def finish_incidents(
         hashed = content_versions(points, [c for c in DRAFT_TEXT if c != "source_version"])
         points.loc[unversioned, "source_version"] = hashed[unversioned]
     located = _with_regions(points, reference)
+    # The point of an event known only to its country is the country's centre: it says
+    # nothing about the region.
+    country_only = located["geo_precision"] == COUNTRY_ONLY
+    located.loc[country_only, ["admin1", "admin1_name"]] = None
     located = located[list(INCIDENT_COLUMNS)]
     located = IMPORTED_INCIDENTS.validate(located, lazy=True)
     return located.sort_values(["event_date", "id"], ignore_index=True)

@@ -11,6 +11,7 @@ import pandas as pd
 from loaders.imports.common import ReaderContext, choices, first_non_empty, require, text
 from loaders.imports.places import country_codes
 from loaders.imports.rows import check_coordinates, check_counts, check_dates, check_ids
+from loaders.vocabulary import COUNTRY_ONLY
 
 SIGNATURE = ("id", "date_start", "date_end", "side_a", "side_b", "type_of_violence")
 """Columns that tell a GED file from any other table."""
@@ -37,10 +38,18 @@ VIOLENCE_TYPES: dict[str, tuple[str, str]] = {
 }
 # date_prec (1 exact day … 5 within a year) -> our date_precision (1 day … 4 year)
 DATE_PRECISION: dict[str, int] = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 4}
-# where_prec (1 exact place … 7 international waters) -> our geo_precision (1 … 3);
-# 6 (only the country) and 7 (waters or airspace) cannot be placed on a map and are rejected.
-GEO_PRECISION: dict[str, int] = {"1": 1, "2": 2, "3": 3, "4": 3, "5": 3}
-IMPRECISE = "location too imprecise to map (where_prec 6 or 7)"
+# where_prec (1 exact place … 7 international waters) -> our geo_precision (1 … 4);
+# 6 (only the country) and 7 (waters or airspace) are kept and counted but not drawn on a map:
+# their coordinates are a country's centre, not the place of the event.
+GEO_PRECISION: dict[str, int] = {
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 3,
+    "5": 3,
+    "6": COUNTRY_ONLY,
+    "7": COUNTRY_ONLY,
+}
 END_BEFORE_START = "date_end before date_start"
 
 
@@ -64,7 +73,6 @@ def ucdp_draft(table: pd.DataFrame, ctx: ReaderContext) -> pd.DataFrame:
         ~violence.isin(VIOLENCE_TYPES), "unknown type_of_violence", "type_of_violence", violence
     )
     where = text(table, "where_prec").str.replace(r"\.0$", "", regex=True)
-    issues.add(where.isin(["6", "7"]), IMPRECISE, "where_prec", where)
     geo_precision = choices(where, GEO_PRECISION, "where_prec", "invalid where_prec", issues)
     date_precision = choices(
         text(table, "date_prec"), DATE_PRECISION, "date_prec", "invalid date_prec", issues

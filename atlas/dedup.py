@@ -15,6 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from atlas.filters import on_map
+
 METRIC_CRS = "EPSG:32630"
 """UTM zone 30N: metres, scale within about 2 % across Mali (ample for a 1 km rule)."""
 
@@ -84,7 +86,10 @@ def link_duplicates(
     dates = result["event_date"].to_numpy(dtype="datetime64[ns]")
     apart = np.abs(dates[left] - dates[right]) <= np.timedelta64(days, "D")
     other = datasets[left] != datasets[right]
-    left, right = left[apart & other], right[apart & other]
+    # Two events known only to their country share a point (its centre), not a place.
+    placed = on_map(result).to_numpy()
+    both_placed = placed[left] & placed[right]
+    left, right = left[apart & other & both_placed], right[apart & other & both_placed]
     families = _families(result)
     pairs = [
         (int(a), int(b))

@@ -9,9 +9,10 @@ import geopandas as gpd
 import pandas as pd
 
 from atlas.lineage import expand_actors
+from atlas.text import plural
 from atlas.view import ViewState
 from loaders import AtlasLayers
-from loaders.vocabulary import SUB_EVENT_TYPES
+from loaders.vocabulary import COUNTRY_ONLY, SUB_EVENT_TYPES
 
 
 def _timestamp(day: date) -> pd.Timestamp:
@@ -32,7 +33,22 @@ def data_span(layers: AtlasLayers) -> tuple[date, date]:
     return first, max(last, first + timedelta(days=1))
 
 
+MALI = "MLI"
 IMPRECISE = 3  # geo_precision of an event located only to its region
+
+
+def on_map(incidents: pd.DataFrame) -> pd.Series:
+    """True for incidents a map can draw: all but those located only to their country.
+
+    Such an event (UCDP's ``where_prec`` 6 and 7) is counted in figures, timelines and
+    tables, but its point is a country's centre, so no map draws it there.
+    """
+    return incidents["geo_precision"] != COUNTRY_ONLY
+
+
+def not_on_map_note(count: int) -> str:
+    """The words a map shows for the incidents of its view it does not draw."""
+    return f"{plural(count, 'incident')} not on the map (located only to the country)"
 
 
 def select_incidents(
@@ -104,13 +120,30 @@ def deployments_active_between(
 
 @dataclass(frozen=True)
 class Headline:
-    """The figures a briefing opens with, for one date range."""
+    """The figures a briefing opens with, for one date range.
+
+    ``incidents`` and ``fatalities`` count every incident of the view, including
+    ``outside_mali`` (placed in a neighbouring country) and ``not_on_map`` (located only to
+    the country); :attr:`includes` says so in words.
+    """
 
     incidents: int
     fatalities: int
     incidents_without_fatality_figure: int
     active_deployments: int
     top_regions: tuple[tuple[str, int], ...]
+    outside_mali: int = 0
+    not_on_map: int = 0
+
+    @property
+    def includes(self) -> str:
+        """What the totals include beyond incidents placed in Mali; empty when nothing."""
+        parts = []
+        if self.outside_mali:
+            parts.append(f"{plural(self.outside_mali, 'incident')} outside Mali")
+        if self.not_on_map:
+            parts.append(not_on_map_note(self.not_on_map))
+        return "Totals include " + " and ".join(parts) + "." if parts else ""
 
 
 def headline(selected: gpd.GeoDataFrame, active: gpd.GeoDataFrame, top: int = 3) -> Headline:
@@ -134,10 +167,13 @@ def headline(selected: gpd.GeoDataFrame, active: gpd.GeoDataFrame, top: int = 3)
         .sort_values(["n", "dead"], ascending=False)
         .head(top)
     )
+    placed = on_map(selected)
     return Headline(
         incidents=len(selected),
         fatalities=int(fatalities.sum(skipna=True)),
         incidents_without_fatality_figure=int(fatalities.isna().sum()),
         active_deployments=len(active),
         top_regions=tuple((str(name), int(n)) for name, n in ranked["n"].items()),
+        outside_mali=int((placed & (selected["country"] != MALI)).sum()),
+        not_on_map=int((~placed).sum()),
     )

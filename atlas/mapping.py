@@ -28,7 +28,13 @@ from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
 from atlas.assets import localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, escape_html_all, is_missing, script_json
-from atlas.filters import data_span, deployments_active_between, select_incidents
+from atlas.filters import (
+    data_span,
+    deployments_active_between,
+    not_on_map_note,
+    on_map,
+    select_incidents,
+)
 from atlas.leaflet import (
     ClusteredIncidents,
     DeploymentMarkers,
@@ -490,10 +496,11 @@ def view_overlays(
     groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
         groups.append(_deployments(deployments))
-    mode = resolve_mode(view.agg, len(incidents))
+    placed = incidents.loc[on_map(incidents)]
+    mode = resolve_mode(view.agg, len(placed))
     if view.shows("incidents"):
-        groups.append(incidents_layer(incidents, view, mode))
-    present_types = _present(style.EVENT_TYPE_COLOURS, incidents["event_type"])
+        groups.append(incidents_layer(placed, view, mode))
+    present_types = _present(style.EVENT_TYPE_COLOURS, placed["event_type"])
     present_missions = _present(style.MISSION_SYMBOLS, deployments["mission"])
     legend = legend_html(
         mode,
@@ -504,6 +511,9 @@ def view_overlays(
         legend = hex_legend_html() + legend
     elif view.shows("incidents") and mode == "heat":
         legend = f"<h4>Incidents ({escape_html(mode)})</h4><div>Density of incidents</div>" + legend
+    unplaced = len(incidents) - len(placed)
+    if view.shows("incidents") and unplaced:
+        legend += f"<div><small>{escape_html(not_on_map_note(unplaced))}</small></div>"
     groups.append(_annotations(legend, incidents if view.shows("incidents") else None, marks))
     return groups
 

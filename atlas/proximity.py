@@ -12,6 +12,7 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import Point
 
+from atlas.filters import on_map
 from loaders import AtlasLayers
 
 
@@ -38,6 +39,9 @@ def incidents_within_km(
 ) -> gpd.GeoDataFrame:
     """Incidents within ``radius_km`` of ``origin``, nearest first, with a ``distance_km`` column.
 
+    Incidents located only to their country are never near anything: their point is the
+    country's centre (:func:`atlas.filters.on_map`).
+
     Raises
     ------
     ValueError
@@ -45,8 +49,9 @@ def incidents_within_km(
     """
     if radius_km <= 0:
         raise ValueError(f"radius must be positive, not {radius_km}")
-    distance = distances_km(incidents, origin)
-    near = incidents.loc[distance <= radius_km].copy()
+    placed = incidents.loc[on_map(incidents)]
+    distance = distances_km(placed, origin)
+    near = placed.loc[distance <= radius_km].copy()
     near["distance_km"] = distance[near.index].round(1)
     return near.sort_values(["distance_km", "event_date"], ignore_index=True)
 

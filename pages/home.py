@@ -36,11 +36,17 @@ regions_col.metric(
     figures.top_regions[0][0] if figures.top_regions else "–",
     help="Regions of Mali ranked by incident count in the range.",
 )
+notes = []
 if figures.top_regions:
-    st.caption(
+    notes.append(
         "Most affected regions: "
         + ", ".join(f"{name} ({count})" for name, count in figures.top_regions)
+        + "."
     )
+if figures.includes:
+    notes.append(figures.includes)
+if notes:
+    st.caption(" ".join(notes))
 
 show_map(view_map(data, view), key="home_map", height=660)
 

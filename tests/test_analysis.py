@@ -21,6 +21,7 @@ from atlas.regions import (
     top_counts,
 )
 from atlas.timeline import counts_by_period, quick_range, step_month
+from loaders.vocabulary import COUNTRY_ONLY
 from tests.factories import reference_frames
 
 GAO = Point(-0.0400, 16.2666)
@@ -32,6 +33,7 @@ def _incidents(rows: Sequence[tuple[str, float, float, int | None]], **columns) 
             "id": [f"I{i}" for i in range(len(rows))],
             "event_date": pd.to_datetime([r[0] for r in rows]),
             "fatalities": pd.array([r[3] for r in rows], dtype="Int64"),
+            "geo_precision": 1,
             **columns,
         },
         geometry=[Point(r[1], r[2]) for r in rows],
@@ -60,6 +62,12 @@ def test_incidents_within_km_measures_on_the_ground():
     near = incidents_within_km(incidents, GAO, 50)
     assert list(near["id"]) == ["I0", "I1"]
     assert near["distance_km"].tolist() == pytest.approx([48.0, 49.8], abs=0.3)
+
+
+def test_incidents_located_only_to_the_country_are_near_nothing():
+    at_gao = [("2015-01-01", -0.04, 16.2666, 1), ("2015-01-02", -0.04, 16.2666, 1)]
+    incidents = _incidents(at_gao, geo_precision=[1, COUNTRY_ONLY])
+    assert list(incidents_within_km(incidents, GAO, 50)["id"]) == ["I0"]
 
 
 def test_radius_must_be_positive_and_crs_geographic():

@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import Point
 
 from atlas.dedup import deduplicated, link_duplicates
+from loaders.vocabulary import COUNTRY_ONLY
 
 # 0.009° of latitude is about 1,000 m; 0.0085° about 940 m.
 GAO = (-0.04, 16.27)
@@ -109,3 +110,9 @@ def test_incidents_without_crs_are_refused():
     frame = _frame(_incident("acled:1", "acled")).set_crs(None, allow_override=True)
     with pytest.raises(ValueError, match="no CRS"):
         link_duplicates(frame)
+
+
+def test_events_known_only_to_the_country_are_not_linked_by_their_shared_point():
+    a, b = _incident("acled:1", "acled"), _incident("ucdp:9", "ucdp")
+    b["geo_precision"] = COUNTRY_ONLY
+    assert _links(_frame(a, b)) == {"acled:1": "", "ucdp:9": ""}

@@ -183,11 +183,16 @@ class DatasetStore:
         """Where the manifest lives."""
         return self.folder / MANIFEST
 
+    def _not_a_folder(self) -> LayerError:
+        return LayerError.single(str(self.folder), "the data directory is not a folder")
+
     def _read_manifest(self) -> dict[str, DatasetInfo]:
         try:
             raw = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
+        except NotADirectoryError:
+            raise self._not_a_folder() from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise LayerError.single(
                 str(self.manifest_path), f"unreadable manifest: {exc}"
@@ -256,8 +261,14 @@ class DatasetStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / DATA_SUBDIR).mkdir(exist_ok=True)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise self._not_a_folder()
+        try:
+            (self.folder / DATA_SUBDIR).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LayerError.single(
+                str(self.folder), f"cannot create the data directory: {exc.strerror or exc}"
+            ) from None
         try:
             with FileLock(self.folder / LOCK, timeout=LOCK_TIMEOUT_S):
                 self._sweep()

@@ -198,3 +198,15 @@ def test_rejected_rows_csv_that_cannot_be_written_is_named(data, tmp_path, capsy
     )
     assert code == 2
     assert str(out) in err
+
+
+@pytest.mark.parametrize(
+    "command", [["import", str(FIXTURES / "ucdp_ged.csv")], ["datasets"], ["remove", "acled"]]
+)
+def test_data_directory_that_is_a_file_is_named_not_a_traceback(data, tmp_path, capsys, command):
+    not_a_folder = tmp_path / "data-file"
+    not_a_folder.write_text("keep me")
+    code, _, err = _run(capsys, *command, "--data", str(not_a_folder))
+    assert code == 2
+    assert err.strip() == f"error: {not_a_folder}: the data directory is not a folder"
+    assert not_a_folder.read_text() == "keep me"

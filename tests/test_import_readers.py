@@ -366,3 +366,20 @@ def test_semicolon_separated_csv_is_read(tmp_path, reference):
     path = tmp_path / "points.csv"
     path.write_text("date;latitude;longitude\n2021-01-12;16.27;-0.04\n", encoding="utf-8")
     assert read_import(path, reference).report.accepted == 1
+
+
+def test_ucdp_candidate_with_line_breaks_in_quoted_fields_keeps_every_event(tmp_path, reference):
+    table = pd.read_csv(FIXTURES / "ucdp_ged.csv", dtype=str, keep_default_na=False)
+    assert len(table.columns) == 49  # the full column set of a GED release
+    table.loc[0, "source_office"] = 'Reuters, "Mali army attacked",\n12 January 2021;\nAFP'
+    table.loc[1, "source_headline"] = "Line one\r\nLine two"
+    path = tmp_path / "GEDEvent_v26_0_10.csv"
+    table.to_csv(path, index=False)
+    result = read_import(path, reference)
+    assert (result.report.rows_read, result.report.accepted) == (4, 3)
+    by_id = result.frame.set_index("source_id")
+    assert by_id.loc["301", "source"].endswith(
+        'Reuters, "Mali army attacked", 12 January 2021; AFP'
+    )
+    assert by_id.loc["302", "description"] == "Line one Line two"
+    assert by_id.loc["303", "geo_precision"] == COUNTRY_ONLY

@@ -207,7 +207,7 @@ class DatasetStore:
         """Changes whenever the manifest does (every import and removal rewrites it)."""
         try:
             content = self.manifest_path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # reading the layers says which
             content = b""
         return hashlib.sha256(str(self.folder.resolve()).encode() + b"\0" + content).hexdigest()[
             :16

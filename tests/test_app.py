@@ -117,6 +117,14 @@ def test_broken_data_file_gives_a_clear_error_not_a_traceback(tmp_path, monkeypa
     assert "20/11/2015" in message
 
 
+def test_data_directory_that_is_a_file_gives_a_clear_error(geodata, tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(not_a_folder))
+    at = _run()
+    assert f"{not_a_folder}: the data directory is not a folder" in at.error[0].value
+
+
 def test_regions_page_compares_regions_and_drills_down(geodata):
     at = _run({"from": "2015-01-01", "to": "2017-12-31"}, page="pages/regions.py")
     assert at.title[0].value == "Regions"

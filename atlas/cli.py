@@ -1,9 +1,15 @@
-"""``python -m atlas``: the atlas from the command line (no Streamlit needed)."""
+"""``python -m atlas``: the atlas from the command line (no Streamlit needed).
+
+Exit codes: 0 done; 1 a file could not be written; 2 bad input or data; 141 (128 + SIGPIPE,
+as for any tool stopped by a closed pipe) when the reader of the output went away, as
+``head`` does after its first lines. That exit is quiet: the output was cut short on purpose.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -13,12 +19,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from atlas.export.cli import text_argument
 from atlas.mapping import view_layers
 from atlas.store import EmbeddedStore
 from atlas.view import parse_query_string
 from loaders import AtlasLayers, LayerError
 
 NAMED_LAYERS = {"countries", "regions", "towns"}
+EXIT_BAD_INPUT = 2
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a tool a pipe stopped
 
 
 def layer_summary(name: str, frame: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -112,7 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     layers.add_argument("--json", action="store_true", help="print one JSON object")
     layers.set_defaults(run=_cmd_layers)
     view = commands.add_parser("view", help="resolve a view's query string and list its incidents")
-    view.add_argument("query", help='the query string of a page URL, e.g. "from=2015-01-01"')
+    view.add_argument(
+        "query",
+        type=text_argument,
+        help='the query string of a page URL, e.g. "from=2015-01-01"',
+    )
     view.add_argument("--json", action="store_true", help="print one JSON object")
     view.set_defaults(run=_cmd_view)
     _add_export_commands(commands)
@@ -134,11 +147,29 @@ def _add_export_commands(commands: Any) -> None:
     add_export_commands(commands)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (2 for bad input or data)."""
-    args = build_parser().parse_args(argv)
+def _stdout_to_devnull() -> None:
+    """Point standard output at the null device, so the flush at exit finds no closed pipe."""
     try:
-        return int(args.run(args))
-    except LayerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed to a pipe at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (see the module's docstring)."""
+    try:
+        args = build_parser().parse_args(argv)
+        try:
+            code = int(args.run(args))
+        except LayerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code = EXIT_BAD_INPUT
+        # Output to a pipe is buffered: a reader that has gone shows up here at the latest.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_CLOSED_PIPE
+    return code

@@ -6,12 +6,14 @@ with one line on stderr and exit code 2: a scheduled job must not quietly export
 A query string may carry ``title=...`` to set the heading of that view's page.
 
 Every file is written atomically (temporary file, then rename), so a job killed half-way
-leaves the previous file in place.
+leaves the previous file in place. Only a regular file is replaced: ``--out`` at a device, a
+named pipe or a folder is refused with exit code 2 before anything is drawn.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,26 @@ EXIT_WRITE_FAILED = 1
 
 class BadViewError(ValueError):
     """A ``--view`` query string with parameters that cannot be used."""
+
+
+def text_argument(value: str) -> str:
+    """A command-line argument that must be text: refused when its bytes are not UTF-8.
+
+    The interpreter keeps bytes it cannot decode as lone surrogates, which no file format
+    can store; refusing them here gives one clear message instead of a failure while writing.
+    Use as an ``argparse`` ``type``.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise argparse.ArgumentTypeError(f"not valid UTF-8 text: '{shown}'") from None
+    return value
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as printable text, even when its name is not valid UTF-8."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _describe(error: ParamError) -> str:
@@ -64,7 +86,11 @@ def add_export_commands(commands: Any) -> None:
         "redistribution unless ATLAS_ALLOW_RAW_EXPORT=1; a CSV gets a README beside it.",
     )
     export.add_argument(
-        "--view", required=True, metavar="QUERYSTRING", help="the query string of a page URL"
+        "--view",
+        required=True,
+        type=text_argument,
+        metavar="QUERYSTRING",
+        help="the query string of a page URL",
     )
     export.add_argument("--format", required=True, choices=FORMATS)
     export.add_argument("--out", required=True, type=Path, metavar="FILE")
@@ -75,7 +101,7 @@ def add_export_commands(commands: Any) -> None:
         help="png and pdf only: slide (1920×1080 px; png default) or a4 (landscape, 200 dpi; "
         "pdf default)",
     )
-    export.add_argument("--title", default=None, help="heading of the page")
+    export.add_argument("--title", type=text_argument, default=None, help="heading of the page")
     export.set_defaults(run=run_export)
 
     pack = commands.add_parser(
@@ -88,11 +114,14 @@ def add_export_commands(commands: Any) -> None:
         "--view",
         required=True,
         action="append",
+        type=text_argument,
         metavar="QUERYSTRING",
         help="a page URL's query string; repeat for each view, in order",
     )
     pack.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
-    pack.add_argument("--title", default="Briefing pack", help="title on the cover")
+    pack.add_argument(
+        "--title", type=text_argument, default="Briefing pack", help="title on the cover"
+    )
     pack.set_defaults(run=run_pack)
 
 
@@ -106,9 +135,22 @@ def readme_path(out: Path) -> Path:
     return out.with_name(out.name + ".README.txt")
 
 
+def _refused_destination(path: Path) -> str | None:
+    """Why writing to ``path`` would be refused, if it would; checked before any work."""
+    from atlas.export.files import NotAFileError, checked_destination
+
+    try:
+        checked_destination(path)
+    except NotAFileError as exc:
+        return f"--out {exc}"
+    except OSError:
+        pass  # unreadable: the write itself reports it, as a failed write
+    return None
+
+
 def run_export(args: argparse.Namespace) -> int:
     """Run ``python -m atlas export``; return the exit code."""
-    from atlas.export.files import write_atomically
+    from atlas.export.files import NotAFileError, write_atomically
     from atlas.export.formats import export_view
     from atlas.export.static_map import ExportError
     from atlas.store import EmbeddedStore
@@ -119,6 +161,12 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_BAD_INPUT)
     if args.size is not None and args.format not in ("png", "pdf"):
         return _fail(f"--size applies to png and pdf, not to {args.format}", EXIT_BAD_INPUT)
+    # The README's name is made from the file's, so the file is checked first.
+    problem = _refused_destination(args.out) or (
+        _refused_destination(readme_path(args.out)) if args.format == "csv" else None
+    )
+    if problem:
+        return _fail(problem, EXIT_BAD_INPUT)
     layers = EmbeddedStore(args.geodata).layers()
     try:
         result = export_view(
@@ -130,18 +178,22 @@ def run_export(args: argparse.Namespace) -> int:
         write_atomically(args.out, result.content)
         if args.format == "csv":
             write_atomically(readme_path(args.out), result.readme.encode("utf-8"))
+    except NotAFileError as exc:
+        return _fail(f"--out {exc}", EXIT_BAD_INPUT)
     except OSError as exc:
-        return _fail(f"cannot write {args.out}: {exc.strerror or exc}", EXIT_WRITE_FAILED)
+        return _fail(
+            f"cannot write {shown_path(args.out)}: {exc.strerror or exc}", EXIT_WRITE_FAILED
+        )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"wrote {args.out} ({len(result.content):,} bytes)")
+    print(f"wrote {shown_path(args.out)} ({len(result.content):,} bytes)")
     return 0
 
 
 def run_pack(args: argparse.Namespace) -> int:
     """Run ``python -m atlas pack``; return the exit code."""
     from atlas.export.describe import summarise
-    from atlas.export.files import write_atomically
+    from atlas.export.files import NotAFileError, write_atomically
     from atlas.export.pack import briefing_pack
     from atlas.store import EmbeddedStore
 
@@ -151,6 +203,9 @@ def run_pack(args: argparse.Namespace) -> int:
             views.append(read_view(query, f"--view #{number}"))
         except BadViewError as exc:
             return _fail(str(exc), EXIT_BAD_INPUT)
+    problem = _refused_destination(args.out)
+    if problem:
+        return _fail(problem, EXIT_BAD_INPUT)
     layers = EmbeddedStore(args.geodata).layers()
     summaries = [
         summarise(layers, view, title or f"View {number}")
@@ -159,7 +214,11 @@ def run_pack(args: argparse.Namespace) -> int:
     content = briefing_pack(layers, summaries, title=args.title)
     try:
         write_atomically(args.out, content)
+    except NotAFileError as exc:
+        return _fail(f"--out {exc}", EXIT_BAD_INPUT)
     except OSError as exc:
-        return _fail(f"cannot write {args.out}: {exc.strerror or exc}", EXIT_WRITE_FAILED)
-    print(f"wrote {args.out} ({len(summaries)} views, {len(content):,} bytes)")
+        return _fail(
+            f"cannot write {shown_path(args.out)}: {exc.strerror or exc}", EXIT_WRITE_FAILED
+        )
+    print(f"wrote {shown_path(args.out)} ({len(summaries)} views, {len(content):,} bytes)")
     return 0

@@ -2,9 +2,10 @@
 
 Two protections apply to every data export:
 
-* **Spreadsheet formulas** (:mod:`atlas.spreadsheet`). A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
-  carriage return is prefixed with ``'``, so a spreadsheet shows it as text instead of running
-  it. Numbers (Mali's longitudes are negative) are written as numbers and never changed.
+* **Spreadsheet formulas** (:mod:`atlas.spreadsheet`). A text cell that begins with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``, so a spreadsheet shows
+  it as text instead of running it. Numbers (Mali's longitudes are negative) are written as
+  numbers and never changed.
 * **Licences.** Rows whose licence forbids redistributing raw data are withheld unless the
   operator allows them (:mod:`atlas.export.licence`); the export says how many and why.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from html.parser import HTMLParser
 
 from atlas import style
 from atlas.assets import ASSETS, asset_source, asset_url, inline_asset_text
@@ -24,12 +25,17 @@ from loaders import AtlasLayers
 _SCRIPT_LINK = re.compile(r'<script src="(?P<url>[^"]+)"></script>')
 _STYLE_LINK = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]+)"\s*/?>')
 _CSS_URL = re.compile(r"url\((?P<quote>['\"]?)images/(?P<name>[\w.-]+)(?P=quote)\)")
-# Anything that would make the browser fetch: an element attribute or a stylesheet url().
-_FETCHING = re.compile(
-    r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)(?!data:|#)"""
-    r"""(?P<url>[^"')\s>]+)""",
+# In a stylesheet, what makes the browser fetch: url(...) and @import "...".
+_CSS_FETCH = re.compile(
+    r"""(?:url\(\s*["']?|@import\s+["']?)(?P<url>[^"')\s>]+)""",
     re.IGNORECASE,
 )
+# Element attributes whose value the browser loads on opening the page. A link's ``href``
+# (``<a>``, ``<area>``) is only followed when clicked, so it is not among them.
+_LOADING_ATTRIBUTES = frozenset(
+    {"src", "href", "xlink:href", "srcset", "poster", "data", "background"}
+)
+_FOLLOWED_ON_CLICK = frozenset({"a", "area"})
 _PAGE_CSS = """
 <style>
 html, body { height: 100%%; margin: 0; }
@@ -106,14 +112,65 @@ def inline_assets(html: str) -> str:
     return _STYLE_LINK.sub(stylesheet, _SCRIPT_LINK.sub(script, html))
 
 
-def fetched_urls(html: str) -> list[str]:
-    """URLs a browser would fetch on opening ``html`` (attributes and stylesheet urls).
+def _is_external(url: str) -> bool:
+    return not url.lower().startswith(("data:", "#"))
 
-    URLs that only appear inside scripts, such as the hidden online tile layers, are not
-    counted: they are fetched only when a reader switches such a layer on.
+
+def _css_urls(css: str) -> list[str]:
+    return [m["url"] for m in _CSS_FETCH.finditer(css) if _is_external(m["url"])]
+
+
+def _attribute_urls(name: str, value: str) -> list[str]:
+    # A srcset lists "url width" candidates separated by commas; other attributes hold one URL.
+    parts = value.split(",") if name == "srcset" else [value]
+    urls = [part.split()[0] for part in parts if part.strip()]
+    return [url for url in urls if _is_external(url)]
+
+
+class _LoadFinder(HTMLParser):
+    """Collects what a page loads: its elements' attributes and its stylesheets' urls.
+
+    The page is parsed as a browser reads it, so text (escaped data such as a description
+    that mentions ``<img src=x>``) is never taken for an element.
     """
-    without_scripts = re.sub(r"<script>.*?</script>", "", html, flags=re.DOTALL)
-    return [m["url"] for m in _FETCHING.finditer(without_scripts)]
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "style":
+                self.urls.extend(_css_urls(value))
+            elif name in _LOADING_ATTRIBUTES and tag not in _FOLLOWED_ON_CLICK:
+                self.urls.extend(_attribute_urls(name, value))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        # Script text is not read: URLs there, such as the hidden online tile layers, are
+        # fetched only when a reader switches such a layer on.
+        if self._in_style:
+            self.urls.extend(_css_urls(data))
+
+
+def fetched_urls(html: str) -> list[str]:
+    """URLs a browser would fetch on opening ``html``.
+
+    These are the values of loading attributes (``src``, a stylesheet link's ``href``, …) of
+    the page's own elements, and the ``url()`` and ``@import`` of its stylesheets and
+    ``style`` attributes; ``data:`` URIs and ``#`` fragments load nothing from outside.
+    Escaped text and the insides of scripts are not counted.
+    """
+    finder = _LoadFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.urls
 
 
 def render_html(layers: AtlasLayers, summary: ViewSummary) -> bytes:

@@ -17,6 +17,8 @@ from atlas.export.static_map import (
     PageSize,
     draw_view,
     export_style,
+    finish_figure,
+    fit_line,
     new_figure,
     pdf_metadata,
     wrap_text,
@@ -42,16 +44,18 @@ def _day(day: date) -> str:
 def _cover(page: PageSize, title: str, generated: date, summaries: Sequence[ViewSummary]) -> Figure:
     fig = new_figure(page, raster=False)
     k = page.scale
-    fig.text(0.06, 0.8, title, fontsize=40 * k, fontweight="bold", va="top")
+    line_w_in = 0.88 * page.width_in
+    fig.text(
+        0.06, 0.8, fit_line(title, line_w_in, 40 * k), fontsize=40 * k, fontweight="bold", va="top"
+    )
     fig.text(0.06, 0.7, "Mali Security Atlas", fontsize=22 * k, va="top", color="#444444")
     fig.text(0.06, 0.64, f"Prepared {_day(generated)}", fontsize=18 * k, va="top")
     noun = "view" if len(summaries) == 1 else "views"
     fig.text(0.06, 0.55, f"{len(summaries)} {noun}:", fontsize=15 * k, va="top", fontweight="bold")
     y = 0.5
     for number, summary in enumerate(summaries[:14], start=1):
-        fig.text(
-            0.08, y, f"{number}. {summary.title} · {summary.date_text}", fontsize=13 * k, va="top"
-        )
+        line = fit_line(f"{number}. {summary.title} · {summary.date_text}", line_w_in, 13 * k)
+        fig.text(0.08, y, line, fontsize=13 * k, va="top")
         y -= 0.035
     if len(summaries) > 14:
         fig.text(0.08, y, f"… and {len(summaries) - 14} more", fontsize=13 * k, va="top")
@@ -160,11 +164,11 @@ def briefing_pack(
     with export_style():
         metadata = pdf_metadata(title, f"{len(summaries)} views, prepared {day.isoformat()}")
         with PdfPages(out, metadata=metadata) as pdf:
-            pdf.savefig(_cover(page, title, day, summaries))
+            pdf.savefig(finish_figure(_cover(page, title, day, summaries)))
             for table in _table_pages(page, summaries):
-                pdf.savefig(table)
+                pdf.savefig(finish_figure(table))
             for summary in summaries:
                 fig = new_figure(page, raster=False)
                 draw_view(fig, layers, summary, page)
-                pdf.savefig(fig)
+                pdf.savefig(finish_figure(fig))
     return out.getvalue()

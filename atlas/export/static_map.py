@@ -17,23 +17,27 @@ import io
 import math
 import textwrap
 import threading
+import unicodedata
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import geopandas as gpd
 import matplotlib
 import numpy as np
 import pyproj
-from matplotlib import patheffects
+from matplotlib import font_manager, patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+from matplotlib.text import Text
 
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution
@@ -49,6 +53,17 @@ SCREEN_PIXELS = (1000, 640)  # the interactive map's usual size, to turn a zoom 
 WEB_MERCATOR_M_PER_PX = 156_543.03392  # ground metres per pixel at zoom 0 on the equator
 FONT_FAMILY = "DejaVu Sans"
 RASTER_MARKERS_ABOVE = 2_000
+MAX_FOOTER_SHARE = 0.3  # of the page height: beyond it the credits are cut short with "…"
+MAX_VALUE_LINES = 3  # lines of one key figure's value
+# No line on a page holds more characters than this (the widest line, in the smallest type, fits
+# about 300); a longer text from the data is cut short with "…".
+MAX_LINE_CHARS = 400
+# Leaflet's Web Mercator cannot go nearer the poles; the interactive map clamps its centre here.
+MERCATOR_MAX_LAT = 85.0511287798
+# Transverse Mercator stays finite and legible this far from the projection's central
+# meridian (3° W); a centre beyond it is drawn at the nearest longitude within reach.
+CENTRAL_MERIDIAN = -3.0
+MAX_LON_FROM_MERIDIAN = 60.0
 _SYMBOL_MARKERS = {"square": "s", "circle": "o", "diamond": "D", "triangle": "^", "star": "*"}
 _MARKER_BOOST = {"*": 1.45, "^": 1.15, "D": 0.85}  # equal visual weight across marker shapes
 _HEAT_GRID = 360  # cells across the density surface
@@ -172,13 +187,21 @@ def view_extent(summary: ViewSummary) -> Extent:
     """The part of the projected map the view shows, before fitting it to a page.
 
     A view with a centre shows what the interactive map shows at its zoom; otherwise the
-    frame of Mali the interactive map opens on.
+    frame of Mali the interactive map opens on. As on screen, a centre nearer a pole than Web
+    Mercator reaches is taken at its limit; a centre too far east or west for the page's
+    projection is taken at the nearest longitude it draws well.
     """
     view = summary.view
     if view.lat is not None and view.lon is not None:
         zoom = view.zoom or DEFAULT_ZOOM
-        x, y = _TO_MAP.transform(view.lon, view.lat)
-        metres_per_px = WEB_MERCATOR_M_PER_PX * math.cos(math.radians(view.lat)) / 2**zoom
+        lat = min(max(view.lat, -MERCATOR_MAX_LAT), MERCATOR_MAX_LAT)
+        lon = min(
+            max(view.lon, CENTRAL_MERIDIAN - MAX_LON_FROM_MERIDIAN),
+            CENTRAL_MERIDIAN + MAX_LON_FROM_MERIDIAN,
+        )
+        x, y = _TO_MAP.transform(lon, lat)
+        # Web Mercator's ground resolution shrinks with the cosine of the latitude.
+        metres_per_px = WEB_MERCATOR_M_PER_PX * math.cos(math.radians(lat)) / 2**zoom
         half_w = metres_per_px * SCREEN_PIXELS[0] / 2
         half_h = metres_per_px * SCREEN_PIXELS[1] / 2
         return Extent(x - half_w, x + half_w, y - half_h, y + half_h)
@@ -216,13 +239,28 @@ def _wrap(text: str, width_in: float, font_pt: float) -> list[str]:
     return textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
 
 
+def _cut_short(lines: list[str], most: int) -> list[str]:
+    """At most ``most`` lines; the last one kept ends with "…" when some were left out."""
+    if len(lines) <= most:
+        return lines
+    return [*lines[: most - 1], lines[most - 1] + " …"]
+
+
+def fit_line(text: str, width_in: float, font_pt: float) -> str:
+    """``text`` as one line that fits ``width_in`` inches at ``font_pt`` points, "…" if cut."""
+    return _cut_short(_wrap(text, width_in, font_pt), 1)[0]
+
+
 def _layout(page: PageSize, credits: str) -> _Layout:
     k = page.scale
     pad_in = 0.3 * k
     header_in = (30 + 17 * 1.45 + 14 * 1.45) * 1.2 * k / 72 + pad_in
     credits_pt = 9.5 * k
-    credit_lines = _wrap(credits, page.width_in - 2 * pad_in, credits_pt)
-    footer_in = (len(credit_lines) + 1) * credits_pt * 1.4 / 72 + pad_in
+    line_in = credits_pt * 1.4 / 72
+    # Credits of any length leave room for the map: past a share of the page they are cut.
+    most_lines = max(1, int((MAX_FOOTER_SHARE * page.height_in - pad_in) / line_in) - 1)
+    credit_lines = _cut_short(_wrap(credits, page.width_in - 2 * pad_in, credits_pt), most_lines)
+    footer_in = (len(credit_lines) + 1) * line_in + pad_in
     panel_in = max(4.6 * k, 0.26 * page.width_in)
     map_w_in = page.width_in - panel_in - 3 * pad_in
     map_h_in = page.height_in - header_in - footer_in - 0.5 * pad_in
@@ -734,17 +772,22 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     lay = _layout(page, credits)
     k = lay.k
     top = 1 - lay.pad_y
+    line_w_in = page.width_in * 0.95
     fig.text(
-        lay.pad_x, top, summary.title, fontsize=30 * k, fontweight="bold", va="top", color="#1d1d1d"
+        lay.pad_x,
+        top,
+        fit_line(summary.title, line_w_in, 30 * k),
+        fontsize=30 * k,
+        fontweight="bold",
+        va="top",
+        color="#1d1d1d",
     )
     subtitle_y = top - lay.fy(30 * 1.3 * k / 72)
     fig.text(lay.pad_x, subtitle_y, summary.date_text, fontsize=17 * k, va="top", color="#333333")
-    filters = _wrap(summary.filters_text, page.width_in * 0.95, 14 * k)
-    filters_text = filters[0] + (" …" if len(filters) > 1 else "")
     fig.text(
         lay.pad_x,
         subtitle_y - lay.fy(17 * 1.45 * k / 72),
-        filters_text,
+        fit_line(summary.filters_text, line_w_in, 14 * k),
         fontsize=14 * k,
         va="top",
         color="#555555",
@@ -782,7 +825,7 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     values_w_in = 0.6 * lay.panel_w * page.width_in
     for label, value in _figures_lines(summary):
         fig.text(lay.panel_x, cursor, label, fontsize=12 * k, va="top", color="#555555")
-        for line in _wrap(value, values_w_in, 12 * k):
+        for line in _cut_short(_wrap(value, values_w_in, 12 * k), MAX_VALUE_LINES):
             fig.text(values_x, cursor, line, fontsize=12 * k, va="top", fontweight="bold")
             cursor -= lay.fy(12 * 1.45 * k / 72)
     cursor -= lay.fy(0.15 * k)
@@ -798,14 +841,16 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
             rows = max(len(first), len(rest))
             spacer: _LegendItem = (Line2D([], [], linestyle="none"), "", False)
             items = first + [spacer] * (rows - len(first)) + rest + [spacer] * (rows - len(rest))
+        legend_pt = 11.5 * k if columns == 1 else 10 * k
+        label_w_in = lay.panel_w * page.width_in / columns
         legend = fig.legend(
             [handle for handle, _, _ in items],
-            [label for _, label, _ in items],
+            [fit_line(label, label_w_in, legend_pt) for _, label, _ in items],
             loc="upper left",
             bbox_to_anchor=(lay.panel_x - lay.fx(0.08 * k), cursor),
             bbox_transform=fig.transFigure,
             frameon=False,
-            fontsize=11.5 * k if columns == 1 else 10 * k,
+            fontsize=legend_pt,
             ncols=columns,
             handletextpad=0.5,
             borderaxespad=0.0,
@@ -823,7 +868,65 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
         fig.text(lay.pad_x, y, line, fontsize=9.5 * k, va="top", color="#444444")
         y -= line_h
     link = summary.view.to_query_string() or "(the default view)"
-    fig.text(lay.pad_x, y, f"View: {link}", fontsize=8.5 * k, va="top", color="#777777")
+    fig.text(
+        lay.pad_x,
+        y,
+        fit_line(f"View: {link}", line_w_in, 8.5 * k),
+        fontsize=8.5 * k,
+        va="top",
+        color="#777777",
+    )
+
+
+@cache
+def _drawable_characters() -> frozenset[int]:
+    """Code points that both weights of the export's font have a glyph for."""
+    charmaps = []
+    for weight in ("normal", "bold"):
+        properties = font_manager.FontProperties(family=FONT_FAMILY, weight=weight)
+        path = font_manager.findfont(properties, fallback_to_default=False)
+        charmaps.append(set(FT2Font(path).get_charmap()))
+    return frozenset(charmaps[0] & charmaps[1])
+
+
+def plain_text(text: str) -> str:
+    """``text`` as one line of characters the export's font can draw.
+
+    Line breaks, tabs and other control characters become spaces. Format characters
+    (direction overrides, zero-width marks, the byte-order mark) are dropped: matplotlib lays
+    text out left to right without shaping, so they would only scramble the text a PDF reader
+    extracts, and a byte-order mark breaks the PDF writer. A character the font has no glyph
+    for becomes U+FFFD, the replacement character, rather than an empty box and a warning.
+    """
+    drawable = _drawable_characters()
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        if category in ("Cc", "Zl", "Zp"):
+            kept.append(" ")
+        elif ord(char) in drawable:
+            kept.append(char)
+        else:
+            kept.append("\ufffd")
+    return "".join(kept)
+
+
+def finish_figure(fig: Figure) -> Figure:
+    """Make every text on ``fig`` plain (:func:`plain_text`) and of a length a page can hold.
+
+    Titles, names, credits and legend labels come from users and imported files; going over
+    the finished figure before it is saved covers every one of them, wherever it was drawn.
+    """
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        plain = plain_text(content)
+        if len(plain) > MAX_LINE_CHARS:
+            plain = plain[: MAX_LINE_CHARS - 2] + " …"
+        if plain != content:
+            text.set_text(plain)
+    return fig
 
 
 def new_figure(page: PageSize, *, raster: bool) -> Figure:
@@ -869,6 +972,7 @@ def render_static(layers: AtlasLayers, summary: ViewSummary, size: str, fmt: str
     with export_style():
         fig = new_figure(page, raster=fmt == "png")
         draw_view(fig, layers, summary, page)
+        finish_figure(fig)
         out = io.BytesIO()
         if fmt == "png":
             fig.savefig(out, format="png", dpi=page.dpi, metadata={"Software": None})
@@ -882,13 +986,23 @@ def export_style() -> Iterator[None]:
     """Matplotlib settings every export is drawn and saved with, one export at a time.
 
     DejaVu Sans (shipped with matplotlib) for every text; TrueType fonts in PDFs, so their text
-    stays selectable and searchable. Matplotlib's settings are global to the process, so the
-    exports of concurrent sessions take turns rather than change them under each other.
+    stays selectable and searchable. Every text is plain: titles, names and credits come from
+    users and imported files, and matplotlib would otherwise read ``$...$`` as mathematics
+    (and fail on a stray ``$\\foo{$``) or hand text to LaTeX. Setting it here covers every
+    text object, legend label and table cell drawn while the style is on. Matplotlib's settings
+    are global to the process, so the exports of concurrent sessions take turns rather than
+    change them under each other.
     """
     with (
         _RENDER_LOCK,
         matplotlib.rc_context(
-            {"font.family": FONT_FAMILY, "pdf.fonttype": 42, "pdf.compression": 6}
+            {
+                "font.family": FONT_FAMILY,
+                "pdf.fonttype": 42,
+                "pdf.compression": 6,
+                "text.parse_math": False,
+                "text.usetex": False,
+            }
         ),
     ):
         yield

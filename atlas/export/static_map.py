@@ -42,6 +42,7 @@ from matplotlib.text import Text
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution
 from atlas.export.describe import ViewSummary
+from atlas.filters import not_on_map_note
 from loaders import AtlasLayers
 
 PROJECTED_CRS = "EPSG:32630"
@@ -323,7 +324,7 @@ def _incident_sizes(incidents: gpd.GeoDataFrame, k: float) -> np.ndarray:
 
 
 def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> None:
-    incidents = summary.incidents
+    incidents = summary.placed
     x, y = _points_xy(incidents)
     inside = extent.contains(x, y)
     if not inside.any():
@@ -364,7 +365,7 @@ def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> No
 
 
 def _draw_hexes(ax: Axes, summary: ViewSummary, k: float) -> None:
-    cells = hex_cells(summary.incidents, hex_resolution(summary.view.zoom))
+    cells = hex_cells(summary.placed, hex_resolution(summary.view.zoom))
     if cells.empty:
         return
     cells = cells.to_crs(PROJECTED_CRS)
@@ -384,10 +385,10 @@ def _gaussian_matrix(n: int, sigma: float) -> np.ndarray:
 
 
 def _draw_heat(ax: Axes, summary: ViewSummary, extent: Extent) -> None:
-    x, y = _points_xy(summary.incidents)
+    x, y = _points_xy(summary.placed)
     if x.size == 0:
         return
-    fatalities = summary.incidents["fatalities"].astype("Float64").fillna(0).to_numpy(float)
+    fatalities = summary.placed["fatalities"].astype("Float64").fillna(0).to_numpy(float)
     weights = 1.0 + np.sqrt(np.maximum(fatalities, 0))  # as the interactive heat layer weighs
     nx = _HEAT_GRID
     ny = max(2, round(nx * extent.height / extent.width))
@@ -656,11 +657,15 @@ def _legend_items(summary: ViewSummary, k: float) -> tuple[list[_LegendItem], li
     items: list[_LegendItem] = []
     blank = Line2D([], [], linestyle="none")
     view = summary.view
-    incidents = summary.incidents
+    incidents = summary.placed
     if view.shows("incidents"):
         mode = summary.mode
+        unplaced = len(summary.incidents) - len(incidents)
+        if unplaced:
+            items.append((blank, not_on_map_note(unplaced), False))
         if incidents.empty:
-            items.append((blank, "Incidents: none in this view", True))
+            if not unplaced:
+                items.append((blank, "Incidents: none in this view", True))
         elif mode in ("points", "clusters"):
             heading = "Incidents" if mode == "points" else "Incidents (clustered on screen)"
             items.append((blank, heading, True))
@@ -752,6 +757,8 @@ def _figures_lines(summary: ViewSummary) -> Iterator[tuple[str, str]]:
     yield "Active deployments", f"{figures.active_deployments:,}"
     regions = ", ".join(f"{name} ({count:,})" for name, count in figures.top_regions) or "–"
     yield "Most affected regions", regions
+    if figures.includes:
+        yield "Totals include", figures.includes.removeprefix("Totals include ").rstrip(".")
 
 
 def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: PageSize) -> None:
@@ -799,7 +806,7 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     extent = view_extent(summary).fitted(map_w_in / map_h_in)
     ax.set_facecolor(style.BASEMAP_BACKGROUND)
     _draw_basemap(ax, layers, summary, k)
-    if summary.view.shows("incidents") and not summary.incidents.empty:
+    if summary.view.shows("incidents") and not summary.placed.empty:
         if summary.mode == "hexes":
             _draw_hexes(ax, summary, k)
         elif summary.mode == "heat":

@@ -246,8 +246,8 @@ def test_audit_entries_are_appended_one_complete_line_each():
 
 def test_audit_reader_skips_a_torn_last_line_and_counts_it():
     record(ADMIN, "remove", "acled")
-    with audit_path().open("ab") as log:
-        log.write(b'{"time": "2026-11-29T10:00:00Z", "user": "ha')  # killed mid-write
+    with audit_path().open("ab") as handle:
+        handle.write(b'{"time": "2026-11-29T10:00:00Z", "user": "ha')  # killed mid-write
     log = read_log()
     assert [e.action for e in log.entries] == ["remove"]
     assert log.skipped == 1

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# GDAL and PROJ are set up (offline) before any module below loads them.
+import loaders.gdal_env  # noqa: F401
+
+# isort: split
+
 from dataclasses import dataclass
 from pathlib import Path
 

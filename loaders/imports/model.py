@@ -35,16 +35,26 @@ DEPLOYMENTS = "deployments"
 
 @dataclass(frozen=True)
 class ImportLimits:
-    """What a file may cost before anything is parsed.
+    """What a file may cost before and while it is parsed.
 
-    ``max_ratio`` is the largest allowed ratio of unpacked to packed size of a zip member;
-    ordinary CSV and spreadsheets stay well under it, zip bombs do not.
+    ``max_unpacked_bytes`` is what all the members of a zip (a zipped shapefile or a
+    spreadsheet) may unpack to together, counted as they are decompressed; it equals
+    ``max_bytes`` by default, so a parser never sees more than a plain file may hold.
+    ``max_ratio`` is the largest allowed ratio of unpacked to packed size of a zip member as
+    the zip lists it; ordinary CSV and spreadsheets stay well under it, zip bombs do not.
+    ``max_part_bytes`` bounds each part of a spreadsheet other than its sheets and shared
+    strings (styles, theme, charts), which are read whole into memory. ``max_cells`` bounds
+    the cells of a spreadsheet's first sheet as stored, empty ones within a row included, and
+    ``max_layers`` the layers of a GeoPackage.
     """
 
     max_bytes: int = 256 * 1024 * 1024
-    max_unpacked_bytes: int = 1024 * 1024 * 1024
+    max_unpacked_bytes: int = 256 * 1024 * 1024
     max_ratio: float = 100.0
     max_members: int = 64
+    max_part_bytes: int = 16 * 1024 * 1024
+    max_cells: int = 10_000_000
+    max_layers: int = 100
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     stored: bool = False
+    reimport: bool = False
+    """True when the file went into a dataset that was already stored."""
 
     @property
     def rejected_by_reason(self) -> dict[str, int]:

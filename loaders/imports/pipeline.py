@@ -123,14 +123,14 @@ def _read_table(
         frame, encoding = read_text_table(path, name)
         yield _Table(frame, None, TEXT, encoding)
     elif sniffed.kind == XLSX:
-        yield _Table(read_xlsx_table(path, name), None, XLSX, None)
+        yield _Table(read_xlsx_table(path, name, options.limits), None, XLSX, None)
     elif sniffed.kind == GEOJSON:
         features = read_vector_table(geojson_source(path), name)
         yield _Table(
             pd.DataFrame(features.drop(columns="geometry")), features.geometry, GEOJSON, "utf-8"
         )
     elif sniffed.kind == GPKG:
-        layers = gpkg_layers(path, name)
+        layers = gpkg_layers(path, name, options.limits)
         layer = choose_layer(layers, options.layer, name, first_if_many=first_if_many)
         features = read_vector_table(f"GPKG:{path}", name, layer)
         yield _Table(

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from atlas.access import may
 from loaders import LayerError
+from ui.auth import current_user, identity_panel
 from ui.data import ensure_assets, layers
 from ui.frame import require_frame
 from ui.view import sidebar_controls, url_errors
@@ -22,6 +24,8 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 ensure_assets()
+user = current_user()  # stops here for anyone who may not see the atlas
+identity_panel(user)
 
 try:
     data = layers()
@@ -43,6 +47,11 @@ navigation = st.navigation(
         st.Page(HERE / "pages" / "regions.py", title="Regions", icon=":material/map:"),
         st.Page(HERE / "pages" / "deployments.py", title="Deployments", icon=":material/flag:"),
         st.Page(HERE / "pages" / "data.py", title="Data", icon=":material/database:"),
+        *(
+            [st.Page(HERE / "pages" / "audit.py", title="Audit", icon=":material/policy:")]
+            if may(user, "read_audit")
+            else []
+        ),
     ]
 )
 navigation.run()

@@ -173,8 +173,18 @@ def may(user: User, action: str, target: Owned | None = None) -> Decision:
     return Decision(True)
 
 
-def require(user: User, action: str, target: Owned | None = None, *, what: str = "") -> None:
+def require(
+    user: User,
+    action: str,
+    target: Owned | None = None,
+    *,
+    what: str = "",
+    folder: Path | None = None,
+) -> None:
     """Refuse unless :func:`may` allows it; a refusal is recorded in the audit log.
+
+    ``what`` names the object in the log; ``folder`` is the data directory whose log it is
+    (the default one when None).
 
     Raises
     ------
@@ -185,20 +195,25 @@ def require(user: User, action: str, target: Owned | None = None, *, what: str =
     if not decision:
         from atlas.audit import record
 
-        record(user, action, what, outcome="refused", reason=decision.reason)
+        record(user, action, what, outcome="refused", reason=decision.reason, folder=folder)
         raise RefusedError(user, action, decision.reason)
 
 
 def visible_layers(layers: AtlasLayers, user: User) -> AtlasLayers:
-    """The layers as ``user`` may see them: incidents only inside their regions.
+    """The layers as ``user`` may see them: incidents only inside their regions."""
+    return restricted_layers(layers, user.regions)
 
-    An unrestricted user gets ``layers`` itself. A restricted one sees no incident outside
-    their regions, including those outside Mali or located only to the country.
+
+def restricted_layers(layers: AtlasLayers, regions: frozenset[str] | None) -> AtlasLayers:
+    """``layers`` with only the incidents inside ``regions`` (all of them for None).
+
+    With regions given, no incident outside them is kept, including those outside Mali or
+    located only to the country. The layers given are never changed.
     """
-    if user.regions is None:
+    if regions is None:
         return layers
     incidents = layers.incidents
-    return replace(layers, incidents=incidents.loc[incidents["admin1"].isin(user.regions)])
+    return replace(layers, incidents=incidents.loc[incidents["admin1"].isin(regions)])
 
 
 # -- the roles file ---------------------------------------------------------------------------

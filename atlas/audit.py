@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from atlas.datasets import data_dir
+from loaders import LayerError
 
 if TYPE_CHECKING:
     from atlas.access import User
+    from loaders.imports import ImportReport
 
 AUDIT_FILE = "audit.jsonl"
 OUTCOMES = ("ok", "refused", "failed")
@@ -63,6 +65,8 @@ def record(
     ------
     ValueError
         For an outcome other than ``ok``, ``refused`` and ``failed``.
+    loaders.errors.LayerError
+        When the log cannot be written (naming it and why).
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
@@ -77,15 +81,20 @@ def record(
     )
     line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
     path = audit_path(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        written = os.write(fd, line)
-        if written != len(line):  # a full disk; what went out is a torn line readers skip
-            raise OSError(f"audit log {path}: only {written} of {len(line)} bytes written")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            written = os.write(fd, line)
+            if written != len(line):  # a full disk; what went out is a torn line readers skip
+                raise OSError(f"only {written} of {len(line)} bytes written")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise LayerError.single(
+            str(path), f"cannot write the audit log: {exc.strerror or exc}"
+        ) from None
     return entry
 
 
@@ -129,3 +138,14 @@ def read_log(
             continue
         entries.append(entry)
     return AuditLog(tuple(entries), skipped)
+
+
+def record_import(user: User, report: ImportReport, *, folder: Path | None = None) -> AuditEntry:
+    """Record a stored import: ``import``, or ``reimport`` into a dataset already stored."""
+    return record(
+        user,
+        "reimport" if report.reimport else "import",
+        f"{report.dataset} from {report.file}: {report.accepted:,} accepted, "
+        f"{len(report.rejected):,} rejected",
+        folder=folder,
+    )

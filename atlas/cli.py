@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from atlas.access import RefusedError, cli_user, require, visible_layers
+from atlas.audit import read_log
 from atlas.export.cli import text_argument
 from atlas.mapping import view_layers
 from atlas.store import EmbeddedStore
@@ -87,7 +90,8 @@ def view_summary(layers: AtlasLayers, query: str) -> dict[str, Any]:
 
 
 def _cmd_view(args: argparse.Namespace) -> int:
-    summary = view_summary(EmbeddedStore(args.geodata).layers(), args.query)
+    layers = visible_layers(EmbeddedStore(args.geodata).layers(), cli_user())
+    summary = view_summary(layers, args.query)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
@@ -130,7 +134,41 @@ def build_parser() -> argparse.ArgumentParser:
     view.set_defaults(run=_cmd_view)
     _add_export_commands(commands)
     _add_dataset_commands(commands)
+    audit = commands.add_parser("audit", help="read the audit log (admins)")
+    audit.add_argument("--since", type=_moment, help="entries at or after this ISO date or time")
+    audit.add_argument("--user", help="entries of one user (an e-mail or cli:<name>)")
+    audit.add_argument("--json", action="store_true", help="print one JSON array")
+    audit.add_argument(
+        "--data", type=Path, default=None, help="data directory (default: $ATLAS_DATA_DIR or data/)"
+    )
+    audit.set_defaults(run=_cmd_audit)
     return parser
+
+
+def _moment(text: str) -> datetime:
+    """An ISO date or date-time for ``--since`` (UTC unless it names its zone)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date or time (e.g. 2026-11-29 or 2026-11-29T08:00)"
+        ) from None
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    require(cli_user(), "read_audit", what="audit log", folder=args.data)
+    log = read_log(args.data, since=args.since, user=args.user)
+    if args.json:
+        print(json.dumps([asdict(entry) for entry in log.entries], ensure_ascii=False))
+    else:
+        for e in log.entries:
+            why = f" ({e.reason})" if e.reason else ""
+            print(
+                f"{e.time}  {e.user:<28} {e.role:<8} {e.action:<10} {e.outcome:<8} {e.object}{why}"
+            )
+    if log.skipped:
+        print(f"note: {log.skipped} unreadable lines skipped", file=sys.stderr)
+    return 0
 
 
 def _add_dataset_commands(commands: Any) -> None:
@@ -166,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = int(args.run(args))
         except LayerError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            code = EXIT_BAD_INPUT
+        except RefusedError as refusal:
+            print(f"error: refused: {refusal.reason}", file=sys.stderr)
             code = EXIT_BAD_INPUT
         # Output to a pipe is buffered: a reader that has gone shows up here at the latest.
         sys.stdout.flush()

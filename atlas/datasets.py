@@ -16,6 +16,7 @@ about to read was swept.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -260,7 +261,7 @@ class DatasetStore:
     # -- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, wait: float = LOCK_TIMEOUT_S) -> Iterator[None]:
         if self.folder.exists() and not self.folder.is_dir():
             raise self._not_a_folder()
         try:
@@ -270,12 +271,13 @@ class DatasetStore:
                 str(self.folder), f"cannot create the data directory: {exc.strerror or exc}"
             ) from None
         try:
-            with FileLock(self.folder / LOCK, timeout=LOCK_TIMEOUT_S):
+            with FileLock(self.folder / LOCK, timeout=wait):
                 self._sweep()
                 yield
         except Timeout:
             raise LayerError.single(
-                str(self.folder), "another import is still writing; try again in a moment"
+                str(self.folder),
+                "an import is writing to this data now; try again when it has finished",
             ) from None
 
     def _sweep(self) -> None:
@@ -381,17 +383,23 @@ class DatasetStore:
             updated=counts.updated,
             unchanged=counts.unchanged,
             stored=True,
+            reimport=previous is not None,
         )
 
-    def remove(self, name: str) -> DatasetInfo:
+    def remove(self, name: str, *, wait: float = LOCK_TIMEOUT_S) -> DatasetInfo:
         """Remove a dataset; return what it was.
+
+        ``wait`` is how long to wait for an import that holds the data (seconds): a page
+        passes a moment, so the person removing is told at once that an import is running.
 
         Raises
         ------
         KeyError
             When no dataset has that name.
+        loaders.errors.LayerError
+            When an import still holds the data after ``wait``.
         """
-        with self._locked():
+        with self._locked(wait):
             current = self._read_manifest()
             if name not in current:
                 raise KeyError(name)
@@ -516,6 +524,8 @@ def _write_rejected_csv(report: ImportReport, out: Path | None) -> str | None:
 
 
 def _cmd_import(args: Any) -> int:
+    from atlas.access import cli_user, require
+    from atlas.audit import record, record_import
     from loaders.imports import NothingImportedError, parse_mapping
 
     try:
@@ -534,15 +544,24 @@ def _cmd_import(args: Any) -> int:
         licence=args.licence,
     )
     store = DatasetStore(args.data, geodata=args.geodata)
+    user = cli_user()
+    require(user, "import", what=str(args.path), folder=store.folder)
     try:
         report = store.import_file(args.path, options, name=args.path.name)
-    except NothingImportedError as exc:
+    except LayerError as exc:
+        with contextlib.suppress(LayerError):  # a data folder that cannot hold a log says so
+            record(
+                user, "import", str(args.path), outcome="failed", reason=str(exc).splitlines()[0]
+            )
+        if not isinstance(exc, NothingImportedError):
+            raise
         _print_report(exc.report, as_json=args.json)
         print(f"error: {exc}", file=sys.stderr)
         failed = _write_rejected_csv(exc.report, args.rejected_csv)
         if failed:
             print(f"error: {failed}", file=sys.stderr)
         return 2
+    record_import(user, report, folder=store.folder)
     _print_report(report, as_json=args.json)
     failed = _write_rejected_csv(report, args.rejected_csv)
     if failed:
@@ -576,11 +595,18 @@ def _cmd_datasets(args: Any) -> int:
 
 
 def _cmd_remove(args: Any) -> int:
+    from atlas.access import cli_user, require
+    from atlas.audit import record
+
+    store = DatasetStore(args.data, geodata=args.geodata)
+    user = cli_user()
+    require(user, "remove_dataset", what=args.name, folder=store.folder)
     try:
-        removed = DatasetStore(args.data, geodata=args.geodata).remove(args.name)
+        removed = store.remove(args.name)
     except KeyError:
         print(f"error: no dataset named {args.name!r}", file=sys.stderr)
         return 2
+    record(user, "remove", f"{removed.name} ({removed.rows:,} rows)", folder=store.folder)
     print(f"removed dataset {removed.name!r} ({removed.rows:,} rows)")
     return 0
 

@@ -7,6 +7,8 @@ from datetime import date
 
 import streamlit as st
 
+from atlas.access import RefusedError, may, require
+from atlas.audit import record, record_import
 from atlas.datasets import DatasetStore, datasets_table, staged_file
 from loaders import LayerError
 from loaders.imports import (
@@ -18,15 +20,17 @@ from loaders.imports import (
     preview_file,
     required_fields,
 )
+from ui.auth import current_user
 from ui.data import layers
 from ui.frame import require_frame
-from ui.imports import show_report
+from ui.imports import ask_to_remove, removal_dialog, show_report
 
 require_frame()
 
 _REPORT_KEY = "data_import_report"
 _NONE = "(none)"
 store = DatasetStore()
+user = current_user()
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
@@ -43,13 +47,21 @@ st.markdown(
 
 st.subheader("Datasets feeding the maps")
 st.dataframe(datasets_table(layers(), store), hide_index=True, width="stretch")
-for info in store.datasets():
-    if st.button(f"Remove {info.name}", key=f"remove-{info.name}", icon=":material/delete:"):
-        store.remove(info.name)
-        st.session_state.pop(_REPORT_KEY, None)
-        st.rerun()
+if may(user, "remove_dataset"):
+    for info in store.datasets():
+        st.button(
+            f"Remove {info.name}…",
+            key=f"remove-{info.name}",
+            icon=":material/delete:",
+            on_click=ask_to_remove,
+            args=(info.name,),
+        )
+    removal_dialog(store, user)
 
 st.subheader("Import a file")
+if not may(user, "import"):
+    st.info(f"Importing is for analysts and admins: {may(user, 'import').reason}.")
+    st.stop()
 st.caption(
     "ACLED export (CSV or XLSX), UCDP GED CSV, Geo-PKO CSV, GeoJSON, GeoPackage, zipped "
     "shapefile, or a CSV with coordinates and a date. The content decides the format."
@@ -106,11 +118,16 @@ if upload is not None and preview is not None:
             access_date=accessed if isinstance(accessed, date) else None,
         )
         try:
+            require(user, "import", what=upload.name)
             with staged_file(upload.getvalue()) as path:
                 report = store.import_file(
                     path, options, name=upload.name, progress=lambda f, m: bar.progress(f, text=m)
                 )
+        except RefusedError as refusal:
+            bar.empty()
+            st.error(f"Not imported: {refusal.reason}.")
         except LayerError as exc:
+            record(user, "import", upload.name, outcome="failed", reason=str(exc).splitlines()[0])
             bar.empty()
             st.error(str(exc))
             if hasattr(exc, "report"):
@@ -120,5 +137,6 @@ if upload is not None and preview is not None:
             bar.empty()
             st.error("The file could not be imported: its content could not be read.")
         else:
+            record_import(user, report)
             st.session_state[_REPORT_KEY] = report
             st.rerun()

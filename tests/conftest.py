@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 
 from tests.serving import REPO, ServedApp, headless_chromium, serve_app
 
@@ -65,3 +66,20 @@ def artifacts() -> Path:
     """Where browser tests leave their screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def navigation_owns_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run AppTest reruns through app.py, as the served app does.
+
+    AppTest forgets before every run that ``st.navigation`` has taken over the ``pages/``
+    folder, and would then rerun a page file on its own, without app.py's sidebar. The server
+    remembers it for the life of the process; this fixture makes AppTest do the same.
+    """
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.factories import incident_row, small_geodata_dir
@@ -14,21 +13,7 @@ from tests.factories import incident_row, small_geodata_dir
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def navigation_owns_pages(monkeypatch):
-    """Run reruns through app.py, as the served app does.
-
-    AppTest forgets before every run that ``st.navigation`` has taken over the ``pages/``
-    folder, and would then rerun a page file on its own, without app.py's sidebar. The server
-    remembers it for the life of the process; this fixture makes AppTest do the same.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        PagesManager.uses_pages_directory = False
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("navigation_owns_pages")
 
 
 @pytest.fixture

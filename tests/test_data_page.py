@@ -6,14 +6,16 @@ datasets are imported through the store before the page runs.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
+from filelock import FileLock
 from streamlit.testing.v1 import AppTest
 
-from atlas.datasets import DatasetStore
+from atlas.audit import read_log
+from atlas.datasets import LOCK, DatasetStore
 from loaders.imports import ImportOptions
 from tests.factories import small_geodata_dir
 
@@ -21,16 +23,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 
-@pytest.fixture(autouse=True)
-def navigation_owns_pages(monkeypatch):
-    """Rerun through app.py, as the served app does (see tests/test_app.py)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        PagesManager.uses_pages_directory = False
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("navigation_owns_pages")
 
 
 @pytest.fixture
@@ -66,16 +59,44 @@ def test_imported_dataset_is_listed_with_its_attribution_in_the_footer(store):
     table = at.dataframe[0].value
     assert list(table["name"]) == ["curated", "acled"]
     assert "accessed 2024\\-05\\-01" in " ".join(c.value for c in at.caption)
-    assert [b.label for b in at.button] == ["Remove acled"]
+    assert [b.label for b in at.button] == ["Remove acled…"]
 
 
-def test_remove_button_removes_the_dataset(store):
+def test_remove_asks_first_naming_the_dataset_and_its_rows(store):
     store.import_file(FIXTURES / "ucdp_ged.csv")
     at = _data_page()
     at.button(key="remove-ucdp-ged").click().run()
     assert not at.exception, at.exception
+    assert [d.name for d in store.datasets()] == ["ucdp-ged"]  # nothing removed yet
+    question = " ".join(m.value for m in at.markdown)
+    assert "Remove **ucdp-ged** (3 rows, imported from ucdp_ged.csv)?" in question
+    at.button(key="remove-cancel").click().run()
+    assert [d.name for d in store.datasets()] == ["ucdp-ged"]
+
+
+def test_remove_after_confirming_removes_the_dataset_and_records_it(store):
+    store.import_file(FIXTURES / "ucdp_ged.csv")
+    at = _data_page()
+    at.button(key="remove-ucdp-ged").click().run()
+    at.button(key="remove-confirm").click().run()
+    assert not at.exception, at.exception
     assert store.datasets() == []
     assert list(at.dataframe[0].value["name"]) == ["curated"]
+    (entry,) = read_log(store.folder).entries
+    assert (entry.user, entry.action, entry.object) == ("local", "remove", "ucdp-ged (3 rows)")
+
+
+def test_remove_while_an_import_holds_the_data_says_so_at_once(store):
+    store.import_file(FIXTURES / "ucdp_ged.csv")
+    at = _data_page()
+    at.button(key="remove-ucdp-ged").click().run()
+    with FileLock(store.folder / LOCK):
+        started = time.monotonic()
+        at.button(key="remove-confirm").click().run()
+        waited = time.monotonic() - started
+    assert waited < 10
+    assert "an import is writing to this data now" in " ".join(e.value for e in at.error)
+    assert [d.name for d in store.datasets()] == ["ucdp-ged"]
 
 
 def test_last_import_report_is_shown_with_its_rejected_rows(store):

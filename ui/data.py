@@ -6,9 +6,11 @@ import gc
 
 import streamlit as st
 
+from atlas.access import restricted_layers
 from atlas.assets import install_assets
 from atlas.store import EmbeddedStore
 from loaders import AtlasLayers
+from ui.auth import current_user
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,6 +35,12 @@ def _layers_for(fingerprint: str) -> AtlasLayers:
     return loaded
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _visible_for(fingerprint: str, regions: frozenset[str] | None) -> AtlasLayers:
+    # The restriction is part of the key: one user's answer never reaches another.
+    return restricted_layers(_layers_for(fingerprint), regions)
+
+
 def layers() -> AtlasLayers:
-    """Every layer of the embedded store, reloaded when its files change."""
-    return _layers_for(EmbeddedStore().fingerprint())
+    """Every layer the current user may see, reloaded when the store's files change."""
+    return _visible_for(EmbeddedStore().fingerprint(), current_user().regions)

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from atlas.access import RefusedError, User, may, require
+from atlas.audit import record
 from atlas.export.formats import ExportResult, export_view
 from atlas.export.static_map import ExportError
 from atlas.view import ViewState
 from loaders import AtlasLayers
+from ui.auth import current_user
 
 _LOG = logging.getLogger(__name__)
 _STATE_KEY = "atlas_exports"
@@ -44,12 +47,21 @@ def _prepared() -> dict[str, tuple[str, ExportResult]]:
     return stored
 
 
-def _prepare(layers: AtlasLayers, view: ViewState, choice: _Choice) -> ExportResult | None:
+def _prepare(
+    layers: AtlasLayers, view: ViewState, choice: _Choice, user: User
+) -> ExportResult | None:
+    what = f"{choice.fmt} of ?{view.to_query_string()}"
     try:
+        require(user, "export", what=what)
         if choice.slow:
             with st.spinner(f"Preparing the {choice.label}…"):
-                return export_view(layers, view, choice.fmt, size=choice.size)
-        return export_view(layers, view, choice.fmt, size=choice.size)
+                result = export_view(layers, view, choice.fmt, size=choice.size)
+        else:
+            result = export_view(layers, view, choice.fmt, size=choice.size)
+        record(user, "export", what)
+        return result
+    except RefusedError as refusal:
+        st.error(f"Not exported: {refusal.reason}.")
     except ExportError as exc:
         st.error(f"Could not prepare the {choice.label}: {exc}")
     except Exception:
@@ -71,11 +83,16 @@ def export_panel(layers: AtlasLayers, view: ViewState) -> None:
     view
         The view the page shows; files are made of exactly this view.
     """
+    user = current_user()
     current = view.to_query_string()
     prepared = _prepared()
     for fmt in [f for f, (query, _) in prepared.items() if query != current]:
         del prepared[fmt]  # made for another view: never offer it for this one
     with st.expander("Export this view", icon=":material/download:"):
+        allowed = may(user, "export")
+        if not allowed:
+            st.caption(f"Exports are for analysts and admins: {allowed.reason}.")
+            return
         st.caption(
             "Slides and pages are drawn on the server; the HTML map opens offline on any "
             "machine; CSV and GeoJSON hold the incidents of this view."
@@ -84,7 +101,7 @@ def export_panel(layers: AtlasLayers, view: ViewState) -> None:
         for column, choice in zip(columns, CHOICES, strict=True):
             with column:
                 if st.button(f"Prepare {choice.label}", key=f"export_prepare_{choice.fmt}"):
-                    result = _prepare(layers, view, choice)
+                    result = _prepare(layers, view, choice, user)
                     if result is not None:
                         prepared[choice.fmt] = (current, result)
                 if choice.fmt in prepared:

@@ -1,11 +1,14 @@
-"""Streamlit glue for the Data page: how an import report is shown."""
+"""Streamlit glue for the Data page: the import report, recording imports, confirming removals."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from atlas.datasets import rejected_rows_csv
+from atlas.access import RefusedError, User, require
+from atlas.audit import record
+from atlas.datasets import DatasetInfo, DatasetStore, rejected_rows_csv
 from atlas.text import plural
+from loaders import LayerError
 from loaders.imports import FORMAT_TITLES, ImportReport
 
 
@@ -45,3 +48,56 @@ def show_report(report: ImportReport) -> None:
             mime="text/csv",
             icon=":material/download:",
         )
+
+
+_REMOVING_KEY = "data_removing"
+
+
+def _stop_removing() -> None:
+    st.session_state.pop(_REMOVING_KEY, None)
+
+
+def ask_to_remove(name: str) -> None:
+    """Open the confirmation for removing dataset ``name`` (shown by :func:`removal_dialog`)."""
+    st.session_state[_REMOVING_KEY] = name
+
+
+def removal_dialog(store: DatasetStore, user: User) -> None:
+    """The open confirmation, if one was asked for; it stays until answered or dismissed."""
+    name = st.session_state.get(_REMOVING_KEY)
+    info = next((d for d in store.datasets() if d.name == name), None)
+    if info is None:
+        _stop_removing()
+        return
+    _confirm_removal(store, user, info)
+
+
+@st.dialog("Remove a dataset", on_dismiss=_stop_removing)
+def _confirm_removal(store: DatasetStore, user: User, info: DatasetInfo) -> None:
+    st.write(
+        f"Remove **{info.name}** ({plural(info.rows, 'row')}, imported from "
+        f"{info.source_file})? Its rows leave every map, table and export. "
+        "This cannot be undone."
+    )
+    keep, remove = st.columns(2)
+    if keep.button("Keep it", key="remove-cancel"):
+        _stop_removing()
+        st.rerun()
+    if remove.button("Remove", type="primary", icon=":material/delete:", key="remove-confirm"):
+        try:
+            require(user, "remove_dataset", what=info.name)
+            removed = store.remove(info.name, wait=0.5)
+        except RefusedError as refusal:
+            st.error(f"Not removed: {refusal.reason}.")
+            return
+        except LayerError as exc:
+            record(user, "remove", info.name, outcome="failed", reason=str(exc))
+            st.error(str(exc))
+            return
+        except KeyError:
+            st.error(f"{info.name} was already removed.")
+            return
+        record(user, "remove", f"{removed.name} ({removed.rows:,} rows)")
+        _stop_removing()
+        st.session_state.pop("data_import_report", None)
+        st.rerun()

@@ -150,6 +150,8 @@ def _refused_destination(path: Path) -> str | None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``python -m atlas export``; return the exit code."""
+    from atlas.access import cli_user, require, visible_layers
+    from atlas.audit import record
     from atlas.export.files import NotAFileError, write_atomically
     from atlas.export.formats import export_view
     from atlas.export.static_map import ExportError
@@ -167,7 +169,10 @@ def run_export(args: argparse.Namespace) -> int:
     )
     if problem:
         return _fail(problem, EXIT_BAD_INPUT)
-    layers = EmbeddedStore(args.geodata).layers()
+    user = cli_user()
+    what = f"{args.format} of ?{view.to_query_string()} to {shown_path(args.out)}"
+    require(user, "export", what=what)
+    layers = visible_layers(EmbeddedStore(args.geodata).layers(), user)
     try:
         result = export_view(
             layers, view, args.format, size=args.size, title=args.title or query_title
@@ -184,6 +189,7 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(
             f"cannot write {shown_path(args.out)}: {exc.strerror or exc}", EXIT_WRITE_FAILED
         )
+    record(user, "export", what)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"wrote {shown_path(args.out)} ({len(result.content):,} bytes)")
@@ -192,6 +198,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_pack(args: argparse.Namespace) -> int:
     """Run ``python -m atlas pack``; return the exit code."""
+    from atlas.access import cli_user, require, visible_layers
+    from atlas.audit import record
     from atlas.export.describe import summarise
     from atlas.export.files import NotAFileError, write_atomically
     from atlas.export.pack import briefing_pack
@@ -206,7 +214,10 @@ def run_pack(args: argparse.Namespace) -> int:
     problem = _refused_destination(args.out)
     if problem:
         return _fail(problem, EXIT_BAD_INPUT)
-    layers = EmbeddedStore(args.geodata).layers()
+    user = cli_user()
+    what = f"pack of {len(views)} views to {shown_path(args.out)}"
+    require(user, "export", what=what)
+    layers = visible_layers(EmbeddedStore(args.geodata).layers(), user)
     summaries = [
         summarise(layers, view, title or f"View {number}")
         for number, (view, title) in enumerate(views, start=1)
@@ -220,5 +231,6 @@ def run_pack(args: argparse.Namespace) -> int:
         return _fail(
             f"cannot write {shown_path(args.out)}: {exc.strerror or exc}", EXIT_WRITE_FAILED
         )
+    record(user, "export", what)
     print(f"wrote {shown_path(args.out)} ({len(summaries)} views, {len(content):,} bytes)")
     return 0

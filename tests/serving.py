@@ -23,7 +23,8 @@ class ServerError(RuntimeError):
     """The served app exited or did not answer; the message carries its output."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -32,10 +33,13 @@ def _free_port() -> int:
 class ServedApp:
     """A running ``streamlit run`` and its address."""
 
-    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(
+        self, port: int, process: subprocess.Popen[bytes], log: Path, env: dict[str, str]
+    ) -> None:
         self.port = port
         self.process = process
         self.log = log
+        self.env = env  # what the test set for this server (on top of the test's own)
         self.url = f"http://127.0.0.1:{port}"
 
     def output(self) -> str:
@@ -58,14 +62,19 @@ def _wait_until_healthy(app: ServedApp, timeout: float) -> None:
 
 @contextmanager
 def serve_app(
-    script: Path = REPO / "app.py", *, timeout: float = 90.0, **env: str
+    script: Path = REPO / "app.py",
+    *,
+    timeout: float = 90.0,
+    port: int | None = None,
+    **env: str,
 ) -> Iterator[ServedApp]:
     """Serve ``script`` (the app by default) with extra ``env``; stop it on leaving.
 
     It runs from the checkout, whose settings and static files it uses, and can import the
-    project's packages wherever ``script`` lies.
+    project's packages wherever ``script`` lies. ``port`` is a free one unless given (a test
+    that must name the address beforehand picks it with :func:`free_port`).
     """
-    port = _free_port()
+    port = port or free_port()
     log = Path(tempfile.mkstemp(prefix="atlas-server-", suffix=".log")[1])
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     with log.open("wb") as out:
@@ -86,7 +95,7 @@ def serve_app(
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **env},
         )
-    app = ServedApp(port, process, log)
+    app = ServedApp(port, process, log, dict(env))
     try:
         _wait_until_healthy(app, timeout)
         yield app
@@ -123,6 +132,9 @@ def headless_chromium(profile: Path, *, record_requests: bool = False) -> Any:
         "--disable-sync",
         "--no-first-run",
         "--disable-quic",
+        # Only this machine's own addresses resolve: a page that names another host (a
+        # provider's stylesheet on a CDN) cannot make the browser leave the machine.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
         "--disable-dev-shm-usage",
         "--window-size=1600,1000",
         f"--user-data-dir={profile}",

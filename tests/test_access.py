@@ -269,3 +269,11 @@ def test_an_unknown_outcome_is_refused():
 
 def test_an_empty_or_missing_log_reads_as_no_entries(tmp_path: Path):
     assert read_log(tmp_path / "nowhere").entries == ()
+
+
+def test_the_example_roles_file_is_valid_and_means_what_it_says():
+    roles = load_roles(Path(__file__).resolve().parents[1] / "roles.example.toml")
+    assert roles.user_for("amina.traore@example.org", {}).role == Role.ADMIN
+    assert roles.user_for("gao.desk@example.org", {}).regions == frozenset({"ML-7"})
+    north = roles.user_for("someone@example.org", {"groups": ["north-analysts"]})
+    assert (north.role, north.regions) == (Role.ANALYST, frozenset({"ML-6", "ML-7", "ML-8"}))

@@ -114,6 +114,8 @@ def test_a_viewer_cannot_import_export_or_remove(store):
     assert "Importing is for analysts and admins" in at.info[0].value
     assert not [b for b in at.button if b.label.startswith("Remove")]
     assert not at.get("file_uploader")
+    refused = [(e.action, e.outcome) for e in read_log(store.folder).entries if e.role == "viewer"]
+    assert refused == [("sign-in", "ok"), ("import", "refused")]
     home = _as("viewer@example.org")
     assert not [b for b in home.button if b.label.startswith("Prepare")]
     assert any("Exports are for analysts and admins" in c.value for c in home.caption)

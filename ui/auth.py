@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.access import LOCAL_USER, Role, User, load_roles, roles_path
+from atlas.access import LOCAL_USER, Role, User, load_roles, may, roles_path
 from atlas.audit import record
 from loaders import LayerError
 
@@ -96,3 +96,22 @@ def identity_panel(user: User) -> None:
         role = user.role.label if isinstance(user.role, Role) else "none"
         st.caption(f"Signed in as **{user.name}** ({role}; {where})")
         sign_out_button(user)
+
+
+_REFUSED_KEY = "atlas_refusals_recorded"
+
+
+def refused(user: User, action: str, what: str) -> str | None:
+    """Why ``user`` may not take ``action`` on this page, or None when they may.
+
+    A refusal is recorded in the audit log once per session and action, not on every rerun
+    of the page that shows it.
+    """
+    decision = may(user, action)
+    if decision:
+        return None
+    recorded: set[str] = st.session_state.setdefault(_REFUSED_KEY, set())
+    if action not in recorded:
+        recorded.add(action)
+        record(user, action, what, outcome="refused", reason=decision.reason)
+    return decision.reason

@@ -89,9 +89,8 @@ def export_panel(layers: AtlasLayers, view: ViewState) -> None:
     for fmt in [f for f, (query, _) in prepared.items() if query != current]:
         del prepared[fmt]  # made for another view: never offer it for this one
     with st.expander("Export this view", icon=":material/download:"):
-        allowed = may(user, "export")
-        if not allowed:
-            st.caption(f"Exports are for analysts and admins: {allowed.reason}.")
+        if not may(user, "export"):
+            st.caption(f"Exports are for analysts and admins: {may(user, 'export').reason}.")
             return
         st.caption(
             "Slides and pages are drawn on the server; the HTML map opens offline on any "

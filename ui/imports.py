@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import date
+
 import streamlit as st
 
 from atlas.access import RefusedError, User, require
-from atlas.audit import record
-from atlas.datasets import DatasetInfo, DatasetStore, rejected_rows_csv
+from atlas.audit import record, record_import
+from atlas.datasets import DatasetInfo, DatasetStore, rejected_rows_csv, staged_file
 from atlas.text import plural
 from loaders import LayerError
-from loaders.imports import FORMAT_TITLES, ImportReport
+from loaders.imports import (
+    FIELDS,
+    FORMAT_TITLES,
+    ImportOptions,
+    ImportReport,
+    Preview,
+    default_dataset_name,
+    preview_file,
+    required_fields,
+)
 
 
 def show_report(report: ImportReport) -> None:
@@ -51,6 +63,8 @@ def show_report(report: ImportReport) -> None:
 
 
 _REMOVING_KEY = "data_removing"
+REPORT_KEY = "data_import_report"
+NO_COLUMN = "(none)"
 
 
 def _stop_removing() -> None:
@@ -99,5 +113,98 @@ def _confirm_removal(store: DatasetStore, user: User, info: DatasetInfo) -> None
             return
         record(user, "remove", f"{removed.name} ({removed.rows:,} rows)")
         _stop_removing()
-        st.session_state.pop("data_import_report", None)
+        st.session_state.pop(REPORT_KEY, None)
         st.rerun()
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def _preview(data: bytes, name: str, layer: str | None) -> Preview:
+    with staged_file(data) as path:
+        return preview_file(path, ImportOptions(layer=layer), name=name)
+
+
+def import_panel(store: DatasetStore, user: User) -> None:
+    """Upload a file, see what it is, confirm its columns, import it and read the report."""
+    st.caption(
+        "ACLED export (CSV or XLSX), UCDP GED CSV, Geo-PKO CSV, GeoJSON, GeoPackage, zipped "
+        "shapefile, or a CSV with coordinates and a date. The content decides the format."
+    )
+    if REPORT_KEY in st.session_state:
+        show_report(st.session_state[REPORT_KEY])
+
+    upload = st.file_uploader("Data file", key="data_upload")
+    preview: Preview | None = None
+    if upload is not None:
+        try:
+            preview = _preview(upload.getvalue(), upload.name, None)
+            if len(preview.layers) > 1:
+                layer = st.selectbox("Layer", preview.layers, key="data_layer")
+                preview = _preview(upload.getvalue(), upload.name, layer)
+        except LayerError as exc:
+            st.error(str(exc))
+
+    if upload is not None and preview is not None:
+        st.info(
+            f"Detected **{FORMAT_TITLES[preview.format]}**: {preview.rows:,} rows"
+            + (f", encoding {preview.encoding}" if preview.encoding else "")
+        )
+        with st.form("data_import"):
+            mapping: dict[str, str] = {}
+            if preview.needs_mapping:
+                st.markdown("Confirm which column holds what (* required):")
+                needed = required_fields(preview.has_geometry)
+                cells = st.columns(3)
+                fields = [f for f in FIELDS if not (preview.has_geometry and f in ("lat", "lon"))]
+                for position, field in enumerate(fields):
+                    choices = [NO_COLUMN, *preview.columns]
+                    suggested = preview.suggested_mapping.get(field)
+                    chosen = cells[position % 3].selectbox(
+                        f"{field}{' *' if field in needed else ''}",
+                        choices,
+                        index=choices.index(suggested) if suggested else 0,
+                        help=FIELDS[field][0],
+                        key=f"data_map_{field}",
+                    )
+                    if chosen != NO_COLUMN:
+                        mapping[field] = chosen
+            name = st.text_input("Dataset name", default_dataset_name(preview.format, upload.name))
+            accessed = st.date_input("Downloaded on (cited with the data)", date.today())
+            keep_outside = st.checkbox("Keep rows outside Mali and its neighbours (flagged)")
+            submitted = st.form_submit_button("Import", type="primary", icon=":material/upload:")
+        if submitted:
+            bar = st.progress(0.0, text="Starting")
+            options = ImportOptions(
+                dataset=name.strip() or None,
+                layer=preview.layer,
+                mapping=mapping or None,
+                keep_outside=keep_outside,
+                access_date=accessed if isinstance(accessed, date) else None,
+            )
+            try:
+                require(user, "import", what=upload.name)
+                with staged_file(upload.getvalue()) as path:
+                    report = store.import_file(
+                        path,
+                        options,
+                        name=upload.name,
+                        progress=lambda f, m: bar.progress(f, text=m),
+                    )
+            except RefusedError as refusal:
+                bar.empty()
+                st.error(f"Not imported: {refusal.reason}.")
+            except LayerError as exc:
+                record(
+                    user, "import", upload.name, outcome="failed", reason=str(exc).splitlines()[0]
+                )
+                bar.empty()
+                st.error(str(exc))
+                if hasattr(exc, "report"):
+                    show_report(exc.report)
+            except Exception:  # a file no check foresaw: say so plainly, keep details in the log
+                logging.getLogger(__name__).exception("import of %s failed", upload.name)
+                bar.empty()
+                st.error("The file could not be imported: its content could not be read.")
+            else:
+                record_import(user, report)
+                st.session_state[REPORT_KEY] = report
+                st.rerun()

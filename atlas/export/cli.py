@@ -198,6 +198,22 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_pack(args: argparse.Namespace) -> int:
     """Run ``python -m atlas pack``; return the exit code."""
+    views: list[tuple[ViewState, str | None]] = []
+    for number, query in enumerate(args.view, start=1):
+        try:
+            views.append(read_view(query, f"--view #{number}"))
+        except BadViewError as exc:
+            return _fail(str(exc), EXIT_BAD_INPUT)
+    return write_pack(views, args.title, args.out, args.geodata)
+
+
+def write_pack(
+    views: list[tuple[ViewState, str | None]], title: str, out: Path, geodata: Path | None
+) -> int:
+    """Draw a briefing pack of ``views`` (each with its page title) to ``out``; exit code.
+
+    The command line's user must be allowed to export; the views show what they may see.
+    """
     from atlas.access import cli_user, require, visible_layers
     from atlas.audit import record
     from atlas.export.describe import summarise
@@ -205,32 +221,24 @@ def run_pack(args: argparse.Namespace) -> int:
     from atlas.export.pack import briefing_pack
     from atlas.store import EmbeddedStore
 
-    views: list[tuple[ViewState, str | None]] = []
-    for number, query in enumerate(args.view, start=1):
-        try:
-            views.append(read_view(query, f"--view #{number}"))
-        except BadViewError as exc:
-            return _fail(str(exc), EXIT_BAD_INPUT)
-    problem = _refused_destination(args.out)
+    problem = _refused_destination(out)
     if problem:
         return _fail(problem, EXIT_BAD_INPUT)
     user = cli_user()
-    what = f"pack of {len(views)} views to {shown_path(args.out)}"
+    what = f"pack of {len(views)} views to {shown_path(out)}"
     require(user, "export", what=what)
-    layers = visible_layers(EmbeddedStore(args.geodata).layers(), user)
+    layers = visible_layers(EmbeddedStore(geodata).layers(), user)
     summaries = [
-        summarise(layers, view, title or f"View {number}")
-        for number, (view, title) in enumerate(views, start=1)
+        summarise(layers, view, view_title or f"View {number}")
+        for number, (view, view_title) in enumerate(views, start=1)
     ]
-    content = briefing_pack(layers, summaries, title=args.title)
+    content = briefing_pack(layers, summaries, title=title)
     try:
-        write_atomically(args.out, content)
+        write_atomically(out, content)
     except NotAFileError as exc:
         return _fail(f"--out {exc}", EXIT_BAD_INPUT)
     except OSError as exc:
-        return _fail(
-            f"cannot write {shown_path(args.out)}: {exc.strerror or exc}", EXIT_WRITE_FAILED
-        )
+        return _fail(f"cannot write {shown_path(out)}: {exc.strerror or exc}", EXIT_WRITE_FAILED)
     record(user, "export", what)
-    print(f"wrote {shown_path(args.out)} ({len(summaries)} views, {len(content):,} bytes)")
+    print(f"wrote {shown_path(out)} ({len(summaries)} views, {len(content):,} bytes)")
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -208,7 +209,7 @@ def run_pack(args: argparse.Namespace) -> int:
 
 
 def write_pack(
-    views: list[tuple[ViewState, str | None]], title: str, out: Path, geodata: Path | None
+    views: Sequence[tuple[ViewState, str | None]], title: str, out: Path, geodata: Path | None
 ) -> int:
     """Draw a briefing pack of ``views`` (each with its page title) to ``out``; exit code.
 

@@ -140,11 +140,19 @@ def read_log(
     return AuditLog(tuple(entries), skipped)
 
 
-def record_import(user: User, report: ImportReport, *, folder: Path | None = None) -> AuditEntry:
-    """Record a stored import: ``import``, or ``reimport`` into a dataset already stored."""
+def record_import(
+    user: User, report: ImportReport, *, replace: bool = False, folder: Path | None = None
+) -> AuditEntry:
+    """Record a stored import: ``import``, ``reimport`` or ``replace``.
+
+    ``reimport`` went into a dataset already stored and merged with it; ``replace`` (asked
+    for with ``replace``) made such a dataset exactly the file's rows.
+    """
+    into_stored = "replace" if replace else "reimport"
+    action = into_stored if report.reimport else "import"
     return record(
         user,
-        "reimport" if report.reimport else "import",
+        action,
         f"{report.dataset} from {report.file}: {report.accepted:,} accepted, "
         f"{len(report.rejected):,} rejected",
         folder=folder,

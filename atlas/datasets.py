@@ -1,22 +1,28 @@
-"""Imported datasets on disk: GeoParquet files and one manifest, written atomically.
+"""Imported datasets on disk: GeoParquet files, a manifest and a history, written atomically.
 
 Layout of the data directory (``ATLAS_DATA_DIR``, default ``data/`` in the project)::
 
     manifest.json            every dataset: name, format, rows, dates, licence, its file
+    history.json             every version kept: dataset, file, when it became current, why
     datasets/<name>-<token>.parquet
     .lock                    held while an import or removal writes
 
 A dataset becomes visible only when ``manifest.json`` names it, and the manifest is replaced in
 one ``os.replace`` after the data file is complete on disk (temp file, fsync, rename, fsync of
-the directory). A process killed at any point leaves either the old manifest with the old
-files or the new one with the new files; files no manifest names are swept by the next write.
-Writers are serialised by a file lock; readers take no lock and retry once if a file they were
-about to read was swept.
+the directory). Every import, re-import, replace and removal is also a *version* in
+``history.json``: the history is replaced first, and its entries are numbered; the manifest
+records the number of the last entry it commits, and readers ignore any entry after it. A
+process killed at any point therefore leaves either the old manifest, old history and old
+files, or the new ones; files neither names are swept by the next write. At most
+:data:`HISTORY_VERSIONS` versions are kept per dataset; the history says from when on a
+dataset's versions are known once older ones were swept. Writers are serialised by a file
+lock; readers take no lock and retry once if a file they were about to read was swept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,9 +31,9 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,9 +57,14 @@ from loaders.imports import (
 from loaders.reference import load_countries, load_regions
 
 MANIFEST = "manifest.json"
+HISTORY = "history.json"
 LOCK = ".lock"
 DATA_SUBDIR = "datasets"
 MANIFEST_VERSION = 1
+HISTORY_FORMAT = 1
+HISTORY_VERSIONS = 20
+"""Versions kept per dataset (a removal counts as one); older ones and their files are swept."""
+_HISTORY_UNREADABLE = "import history (remove the file to start the history afresh)"
 LOCK_TIMEOUT_S = 120.0
 PAUSE_ENV = "ATLAS_IMPORT_PAUSE_AT"
 """Test hook: the name of a write stage at which an import stops and waits to be killed."""
@@ -99,6 +110,108 @@ class DatasetInfo:
         }
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a moment without a time zone is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a dataset, current from ``became_current`` until the next one.
+
+    ``action`` is what made it: ``import``, ``reimport``, ``replace`` or ``remove``. A removal
+    is a version without a ``file`` and with no rows. ``seq`` numbers the entries of the
+    whole store in the order they were written.
+    """
+
+    seq: int
+    dataset: str
+    kind: str
+    file: str | None
+    became_current: str
+    action: str
+    rows: int
+
+    @property
+    def moment(self) -> datetime:
+        """When this version became current (UTC)."""
+        return as_utc(datetime.fromisoformat(self.became_current))
+
+
+class ForgottenError(LookupError):
+    """A moment older than the oldest version of a dataset the history still keeps.
+
+    ``oldest`` is that oldest version, and ``kept_since`` the moment from which on the
+    dataset's versions are known.
+    """
+
+    def __init__(self, dataset: str, kept_since: datetime, oldest: HistoryEntry) -> None:
+        super().__init__(
+            f"the history of dataset {dataset!r} is kept from {kept_since.isoformat()} on only"
+        )
+        self.dataset, self.kept_since, self.oldest = dataset, kept_since, oldest
+
+
+@dataclass(frozen=True)
+class StoreHistory:
+    """Every version the store keeps, oldest first.
+
+    ``kept_since`` names the datasets whose older versions were swept (or were never
+    recorded), with the moment (UTC ISO) from which on their versions are known.
+    """
+
+    entries: tuple[HistoryEntry, ...] = ()
+    kept_since: Mapping[str, str] = field(default_factory=dict)
+
+    def versions(self, dataset: str) -> list[HistoryEntry]:
+        """The kept versions of one dataset, oldest first (empty for an unknown name)."""
+        return [e for e in self.entries if e.dataset == dataset]
+
+    def datasets(self) -> list[str]:
+        """Every dataset with a kept version, removed ones included, by name."""
+        return sorted({e.dataset for e in self.entries})
+
+    def version_at(self, dataset: str, when: datetime) -> HistoryEntry | None:
+        """The version of ``dataset`` current at ``when`` (UTC when it has no time zone).
+
+        Returns None when the dataset did not exist yet; a removal entry when it had been
+        removed.
+
+        Raises
+        ------
+        ForgottenError
+            When ``when`` is older than the oldest version kept of a dataset whose older
+            versions were swept: what was current then is no longer known.
+        """
+        when = as_utc(when)
+        versions = self.versions(dataset)
+        kept = self.kept_since.get(dataset)
+        if kept is not None and versions and when < as_utc(datetime.fromisoformat(kept)):
+            raise ForgottenError(dataset, as_utc(datetime.fromisoformat(kept)), versions[0])
+        current = None
+        for entry in versions:
+            if entry.moment <= when:
+                current = entry
+        return current
+
+    def files(self) -> set[str]:
+        """The data files the kept versions name."""
+        return {e.file for e in self.entries if e.file}
+
+    def appended(self, entry: HistoryEntry, keep: int) -> StoreHistory:
+        """This history with ``entry`` added and at most ``keep`` versions of its dataset."""
+        entries = [*self.entries, entry]
+        positions = [n for n, e in enumerate(entries) if e.dataset == entry.dataset]
+        if len(positions) <= keep:
+            return StoreHistory(tuple(entries), self.kept_since)
+        dropped = set(positions[: len(positions) - keep])
+        oldest_kept = entries[positions[len(positions) - keep]]
+        return StoreHistory(
+            tuple(e for n, e in enumerate(entries) if n not in dropped),
+            {**self.kept_since, entry.dataset: oldest_kept.became_current},
+        )
+
+
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -141,13 +254,14 @@ class _Counts:
 
 
 def merge_updates(
-    old: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame
+    old: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame, *, replace: bool = False
 ) -> tuple[gpd.GeoDataFrame, _Counts]:
     """Merge a re-import into a stored dataset by ``id`` and ``source_version``.
 
     New ids are added, ids whose version changed replace the stored row, the rest are left as
     they were. Stored rows the new file does not mention are kept: an export often covers only
-    a period.
+    a period. With ``replace`` the result is the new rows alone (those rows are dropped); the
+    counts are the same.
     """
     if old is None or old.empty:
         return new, _Counts(len(new), 0, 0)
@@ -155,11 +269,26 @@ def merge_updates(
     known = new["id"].isin(versions.index)
     same = known & (new["id"].map(versions) == new["source_version"])
     changed = known & ~same
+    counts = _Counts(int((~known).sum()), int(changed.sum()), int(same.sum()))
+    if replace:
+        return new, counts
     merged = pd.concat(
         [old.loc[~old["id"].isin(new.loc[changed, "id"])], new.loc[~same]], ignore_index=True
     )
-    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs)
-    return merged, _Counts(int((~known).sum()), int(changed.sum()), int(same.sum()))
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs), counts
+
+
+@dataclass(frozen=True)
+class _State:
+    """What the store holds, as one writer or reader sees it."""
+
+    datasets: dict[str, DatasetInfo]
+    history: StoreHistory
+    committed: int
+    """The number of the last history entry the manifest commits."""
+
+    def files(self) -> set[str]:
+        return {d.file for d in self.datasets.values()} | self.history.files()
 
 
 class DatasetStore:
@@ -171,11 +300,22 @@ class DatasetStore:
         The data directory; :func:`data_dir` when None.
     geodata
         The folder of the reference layers (regions and countries for imports).
+    keep_versions
+        How many versions of each dataset the history keeps (at least 1).
     """
 
-    def __init__(self, folder: Path | None = None, geodata: Path | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path | None = None,
+        geodata: Path | None = None,
+        *,
+        keep_versions: int = HISTORY_VERSIONS,
+    ) -> None:
+        if keep_versions < 1:
+            raise ValueError(f"keep_versions must be at least 1, not {keep_versions}")
         self.folder = folder or data_dir()
         self.geodata = geodata or geodata_dir()
+        self.keep_versions = keep_versions
 
     # -- reading -------------------------------------------------------------------------
 
@@ -184,21 +324,100 @@ class DatasetStore:
         """Where the manifest lives."""
         return self.folder / MANIFEST
 
+    @property
+    def history_path(self) -> Path:
+        """Where the history of versions lives."""
+        return self.folder / HISTORY
+
     def _not_a_folder(self) -> LayerError:
         return LayerError.single(str(self.folder), "the data directory is not a folder")
 
-    def _read_manifest(self) -> dict[str, DatasetInfo]:
+    def _read_json(self, path: Path, what: str) -> dict[str, Any]:
         try:
-            raw = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except NotADirectoryError:
             raise self._not_a_folder() from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise LayerError.single(str(path), f"unreadable {what}: {exc}") from None
+        if not isinstance(raw, dict):
+            raise LayerError.single(str(path), f"unreadable {what}: not a JSON object")
+        return raw
+
+    def _load_manifest(self) -> tuple[dict[str, DatasetInfo], int]:
+        """The datasets the manifest names, and the last history entry it commits."""
+        raw = self._read_json(self.manifest_path, "manifest")
+        datasets = {name: DatasetInfo(**entry) for name, entry in raw.get("datasets", {}).items()}
+        return datasets, int(raw.get("history", 0))
+
+    def _read_manifest(self) -> dict[str, DatasetInfo]:
+        return self._load_manifest()[0]
+
+    def _read_state(self) -> _State:
+        # The manifest first: entries it commits are in every later history file as well
+        # (unless swept as too old), so a writer running between the two reads is harmless.
+        datasets, committed = self._load_manifest()
+        raw = self._read_json(self.history_path, _HISTORY_UNREADABLE)
+        try:
+            entries = [HistoryEntry(**entry) for entry in raw.get("entries", [])]
+            kept_since = {str(k): str(v) for k, v in raw.get("kept_since", {}).items()}
+        except (TypeError, AttributeError) as exc:
             raise LayerError.single(
-                str(self.manifest_path), f"unreadable manifest: {exc}"
+                str(self.history_path), f"unreadable {_HISTORY_UNREADABLE}: {exc}"
             ) from None
-        return {name: DatasetInfo(**entry) for name, entry in raw.get("datasets", {}).items()}
+        # Entries after the committed one were written by a writer killed before its manifest.
+        entries = [e for e in entries if e.seq <= committed]
+        latest = {e.dataset: e.file for e in entries}
+        for info in datasets.values():
+            if latest.get(info.name) != info.file:
+                # Stored before the history was kept: current since its import, and nothing
+                # is known of what came before.
+                entries.append(
+                    HistoryEntry(
+                        committed,
+                        info.name,
+                        info.kind,
+                        info.file,
+                        info.imported_at,
+                        "import",
+                        info.rows,
+                    )
+                )
+                kept_since[info.name] = info.imported_at
+        return _State(datasets, StoreHistory(tuple(entries), kept_since), committed)
+
+    def history(self) -> StoreHistory:
+        """Every version the store keeps, as of its last completed write.
+
+        Raises
+        ------
+        loaders.errors.LayerError
+            When the manifest or the history cannot be read (naming the file).
+        """
+        return self._read_state().history
+
+    def read_version(self, entry: HistoryEntry) -> gpd.GeoDataFrame:
+        """The rows of one version (none for a removal).
+
+        Raises
+        ------
+        FileNotFoundError
+            When its file was swept since the history was read (read the history again).
+        loaders.errors.LayerError
+            When its file is unreadable.
+        """
+        if entry.file is None:
+            return gpd.GeoDataFrame({"id": pd.Series([], dtype=object)}, geometry=[])
+        path = self.folder / DATA_SUBDIR / entry.file
+        try:
+            return gpd.read_parquet(path)
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise LayerError.single(
+                str(path), f"dataset {entry.dataset!r}: a version's file is unreadable ({exc})"
+            ) from None
 
     def datasets(self) -> list[DatasetInfo]:
         """Every stored dataset, by name."""
@@ -281,21 +500,66 @@ class DatasetStore:
             ) from None
 
     def _sweep(self) -> None:
-        """Delete data and temp files no manifest names (left by an interrupted write)."""
-        named = {d.file for d in self._read_manifest().values()}
+        """Delete data files neither the manifest nor the history names, and temp files.
+
+        They are left by an interrupted write, or are versions too old to keep.
+        """
+        named = self._read_state().files()
         for path in (self.folder / DATA_SUBDIR).iterdir():
             if path.name not in named:
                 path.unlink(missing_ok=True)
-        for path in self.folder.glob(f".{MANIFEST}.*.tmp"):
-            path.unlink(missing_ok=True)
+        for name in (MANIFEST, HISTORY):
+            for path in self.folder.glob(f".{name}.*.tmp"):
+                path.unlink(missing_ok=True)
 
-    def _write_manifest(self, datasets: dict[str, DatasetInfo]) -> None:
-        body = {
-            "version": MANIFEST_VERSION,
-            "datasets": {name: asdict(info) for name, info in sorted(datasets.items())},
+    def _commit(
+        self,
+        state: _State,
+        datasets: dict[str, DatasetInfo],
+        *,
+        dataset: str,
+        kind: str,
+        file: str | None,
+        action: str,
+        rows: int,
+    ) -> None:
+        """Make ``datasets`` current, recording the version of ``dataset`` it brings.
+
+        The history is written first; the manifest then commits its new entry. Files no
+        longer named (too old to keep) are swept last.
+        """
+        entry = HistoryEntry(
+            seq=state.committed + 1,
+            dataset=dataset,
+            kind=kind,
+            file=file,
+            became_current=datetime.now(UTC).isoformat(),
+            action=action,
+            rows=rows,
+        )
+        history = state.history.appended(entry, self.keep_versions)
+        history_body = {
+            "version": HISTORY_FORMAT,
+            "entries": [asdict(e) for e in history.entries],
+            "kept_since": dict(sorted(history.kept_since.items())),
         }
+        self._write_json(self.history_path, history_body)
+        _pause_point("history-written")
+        self._write_json(
+            self.manifest_path,
+            {
+                "version": MANIFEST_VERSION,
+                "history": entry.seq,
+                "datasets": {name: asdict(info) for name, info in sorted(datasets.items())},
+            },
+        )
+        _pause_point("manifest-written")
+        self._sweep()
+
+    @staticmethod
+    def _write_json(target: Path, body: dict[str, Any]) -> None:
         text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
-        _write_atomically(self.manifest_path, lambda p: p.write_text(text, encoding="utf-8"))
+        _write_atomically(target, lambda p: p.write_text(text, encoding="utf-8"))
 
     def reference(self) -> Reference:
         """Regions and countries from the geodata folder, for placing imported rows."""
@@ -311,8 +575,11 @@ class DatasetStore:
         *,
         name: str | None = None,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> ImportReport:
         """Read, check and store one file; a dataset of the same name is updated in place.
+
+        The dataset's previous version stays in the history.
 
         Parameters
         ----------
@@ -324,6 +591,10 @@ class DatasetStore:
             The file's name as the user knows it (an upload's original name).
         progress
             Called with a fraction done and a message.
+        replace
+            Make the dataset exactly the file's rows: stored rows the file does not have are
+            dropped (a re-import otherwise keeps them). Callers check the ``replace_dataset``
+            right first.
 
         Returns
         -------
@@ -336,13 +607,14 @@ class DatasetStore:
             When nothing could be stored (the message says why).
         """
         options = options or ImportOptions()
-        options = replace(options, access_date=options.access_date or date.today())
+        options = dataclasses.replace(options, access_date=options.access_date or date.today())
         report_progress = progress or (lambda fraction, message: None)
         result = read_import(path, self.reference(), options, name=name, progress=progress)
         report = result.report
         report_progress(0.8, "Storing")
         with self._locked():
-            current = self._read_manifest()
+            state = self._read_state()
+            current = dict(state.datasets)
             previous = current.get(report.dataset)
             if previous is not None and previous.kind != report.kind:
                 raise LayerError.single(
@@ -351,7 +623,7 @@ class DatasetStore:
                     "choose another dataset name",
                 )
             old = self.read(report.dataset) if previous is not None else None
-            merged, counts = merge_updates(old, result.frame)
+            merged, counts = merge_updates(old, result.frame, replace=replace)
             file_name = f"{report.dataset}-{secrets.token_hex(6)}.parquet"
             target = self.folder / DATA_SUBDIR / file_name
             _write_atomically(target, lambda p: merged.to_parquet(p, index=False))
@@ -372,12 +644,18 @@ class DatasetStore:
                 encoding=report.encoding,
                 access_date=accessed,
             )
-            self._write_manifest(current)
-            _pause_point("manifest-written")
-            if previous is not None:
-                (self.folder / DATA_SUBDIR / previous.file).unlink(missing_ok=True)
+            action = "import" if previous is None else ("replace" if replace else "reimport")
+            self._commit(
+                state,
+                current,
+                dataset=report.dataset,
+                kind=report.kind,
+                file=file_name,
+                action=action,
+                rows=len(merged),
+            )
         report_progress(1.0, "Done")
-        return replace(
+        return dataclasses.replace(
             report,
             added=counts.added,
             updated=counts.updated,
@@ -387,7 +665,7 @@ class DatasetStore:
         )
 
     def remove(self, name: str, *, wait: float = LOCK_TIMEOUT_S) -> DatasetInfo:
-        """Remove a dataset; return what it was.
+        """Remove a dataset; return what it was. Its last version stays in the history.
 
         ``wait`` is how long to wait for an import that holds the data (seconds): a page
         passes a moment, so the person removing is told at once that an import is running.
@@ -400,12 +678,14 @@ class DatasetStore:
             When an import still holds the data after ``wait``.
         """
         with self._locked(wait):
-            current = self._read_manifest()
+            state = self._read_state()
+            current = dict(state.datasets)
             if name not in current:
                 raise KeyError(name)
             removed = current.pop(name)
-            self._write_manifest(current)
-            (self.folder / DATA_SUBDIR / removed.file).unlink(missing_ok=True)
+            self._commit(
+                state, current, dataset=name, kind=removed.kind, file=None, action="remove", rows=0
+            )
         return removed
 
 
@@ -434,7 +714,7 @@ def with_imported(curated: AtlasLayers, store: DatasetStore) -> AtlasLayers:
         frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=base.crs)
         return frame.sort_values([by, "id"], ignore_index=True)
 
-    return replace(
+    return dataclasses.replace(
         curated,
         incidents=combined(curated.incidents, incidents, "event_date"),
         deployments=combined(curated.deployments, deployments, "start_date"),
@@ -546,12 +826,18 @@ def _cmd_import(args: Any) -> int:
     store = DatasetStore(args.data, geodata=args.geodata)
     user = cli_user()
     require(user, "import", what=str(args.path), folder=store.folder)
+    if args.replace:
+        require(user, "replace_dataset", what=str(args.path), folder=store.folder)
     try:
-        report = store.import_file(args.path, options, name=args.path.name)
+        report = store.import_file(args.path, options, name=args.path.name, replace=args.replace)
     except LayerError as exc:
         with contextlib.suppress(LayerError):  # a data folder that cannot hold a log says so
             record(
-                user, "import", str(args.path), outcome="failed", reason=str(exc).splitlines()[0]
+                user,
+                "replace" if args.replace else "import",
+                str(args.path),
+                outcome="failed",
+                reason=str(exc).splitlines()[0],
             )
         if not isinstance(exc, NothingImportedError):
             raise
@@ -561,7 +847,7 @@ def _cmd_import(args: Any) -> int:
         if failed:
             print(f"error: {failed}", file=sys.stderr)
         return 2
-    record_import(user, report, folder=store.folder)
+    record_import(user, report, replace=args.replace, folder=store.folder)
     _print_report(report, as_json=args.json)
     failed = _write_rejected_csv(report, args.rejected_csv)
     if failed:
@@ -625,6 +911,12 @@ def add_dataset_commands(commands: Any) -> None:
     run.add_argument("--keep-outside", action="store_true", help="keep rows outside the area")
     run.add_argument("--accessed", help="download date YYYY-MM-DD for the attribution (today)")
     run.add_argument("--licence", help="licence and attribution line (default: per format)")
+    run.add_argument(
+        "--replace",
+        action="store_true",
+        help="make the dataset exactly the file's rows: stored rows it lacks are removed "
+        "(admins; the previous version stays in the history)",
+    )
     run.add_argument("--data", type=Path, default=None, help=data_help)
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument(

@@ -1,7 +1,7 @@
-"""Pages tier: the Data page lists the datasets feeding the maps and removes imported ones.
+"""Pages tier: the Data page lists the datasets feeding the maps, removes and replaces them.
 
-AppTest cannot upload a file, so the import itself is covered by the core tests; here the
-datasets are imported through the store before the page runs.
+The import itself is covered by the core tests; here the datasets are mostly imported through
+the store before the page runs, and a replacement uploads its file through the page.
 """
 
 from __future__ import annotations
@@ -124,3 +124,75 @@ def test_rows_kept_with_a_warning_are_counted_by_reason(store):
     assert not at.exception, at.exception
     flagged = next(d.value for d in at.dataframe if "Kept, flagged" in d.value.columns)
     assert dict(zip(flagged["Kept, flagged"], flagged["Rows"], strict=True)) == {"outside Mali": 1}
+
+
+def _smaller_acled() -> bytes:
+    """The ACLED fixture without event MLI1002."""
+    lines = (FIXTURES / "acled_current_dyadic.csv").read_bytes().splitlines(keepends=True)
+    return b"".join(line for line in lines if not line.startswith(b"MLI1002,"))
+
+
+def _ask_to_replace(at: AppTest) -> AppTest:
+    at.file_uploader(key="data_upload").set_value(("smaller.csv", _smaller_acled(), "text/csv"))
+    at.run()
+    at.checkbox(key="data_replace").check()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_replace_asks_first_naming_the_dataset_and_its_rows(store):
+    store.import_file(FIXTURES / "acled_current_dyadic.csv")
+    at = _ask_to_replace(_data_page())
+    question = " ".join(m.value for m in at.markdown)
+    assert "Replace **acled** (4 rows) with the rows of this file?" in question
+    assert store.datasets()[0].rows == 4  # nothing replaced yet
+    at.button(key="replace-cancel").click().run()
+    assert store.datasets()[0].rows == 4
+    assert not [b for b in at.button if b.key == "replace-confirm"]
+
+
+def test_replace_after_confirming_drops_the_rows_the_file_lacks_and_records_it(store):
+    store.import_file(FIXTURES / "acled_current_dyadic.csv")
+    at = _ask_to_replace(_data_page())
+    at.button(key="replace-confirm").click().run()
+    assert not at.exception, at.exception
+    assert "acled:MLI1002" not in set(store.read("acled")["id"])
+    assert [v.action for v in store.history().versions("acled")] == ["import", "replace"]
+    (entry,) = read_log(store.folder).entries
+    assert (entry.user, entry.action) == ("local", "replace")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Added / updated / unchanged"] == "0 / 0 / 3"
+
+
+def test_replace_into_a_new_dataset_imports_without_asking(store):
+    at = _ask_to_replace(_data_page())
+    assert not [b for b in at.button if b.key == "replace-confirm"]
+    assert store.datasets()[0].rows == 3
+    (entry,) = read_log(store.folder).entries
+    assert entry.action == "import"
+
+
+def test_only_admins_are_offered_to_replace(store, tmp_path, monkeypatch):
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[[users]]\nemail = "gao@example.org"\nrole = "analyst"\n')
+    monkeypatch.setenv("ATLAS_ROLES_FILE", str(roles))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets = {
+        "auth": {
+            "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+            "cookie_secret": "test-only-secret",
+            "client_id": "atlas",
+            "client_secret": "not-a-secret",
+            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+        }
+    }
+    at.user = {"is_logged_in": True, "email": "gao@example.org", "name": "gao"}
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="data_upload").set_value(("smaller.csv", _smaller_acled(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    labels = [c.label for c in at.checkbox]
+    assert "Keep rows outside Mali and its neighbours (flagged)" in labels
+    assert not [label for label in labels if label.startswith("Replace")]

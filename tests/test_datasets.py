@@ -75,19 +75,24 @@ def test_reimporting_the_same_file_changes_nothing(store):
     assert (report.added, report.updated, report.unchanged) == (0, 0, 3)
 
 
-def test_old_data_file_is_removed_after_an_update(store, tmp_path):
+def test_old_data_file_is_kept_as_a_version_after_an_update(store, tmp_path):
     store.import_file(FIXTURES / "acled_current_dyadic.csv")
     store.import_file(_acled_export(tmp_path, {"MLI1001": {"timestamp": "1"}}))
-    files = list((store.folder / DATA_SUBDIR).iterdir())
-    assert [f.name for f in files] == [store.datasets()[0].file]
+    first, second = store.history().versions("acled")
+    assert (first.action, second.action) == ("import", "reimport")
+    assert second.file == store.datasets()[0].file
+    files = {f.name for f in (store.folder / DATA_SUBDIR).iterdir()}
+    assert files == {first.file, second.file}
 
 
-def test_removing_a_dataset_deletes_it(store):
+def test_removing_a_dataset_takes_it_off_the_maps_and_keeps_its_last_version(store):
     store.import_file(FIXTURES / "ucdp_ged.csv")
     removed = store.remove("ucdp-ged")
     assert removed.rows == 3
     assert store.datasets() == []
-    assert list((store.folder / DATA_SUBDIR).iterdir()) == []
+    kept, gone = store.history().versions("ucdp-ged")
+    assert (kept.file, gone.action, gone.file) == (removed.file, "remove", None)
+    assert [f.name for f in (store.folder / DATA_SUBDIR).iterdir()] == [removed.file]
     with pytest.raises(KeyError):
         store.remove("ucdp-ged")
 

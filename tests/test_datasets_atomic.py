@@ -57,7 +57,7 @@ def _updated_export(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("stage", ["data-written", "manifest-written"])
+@pytest.mark.parametrize("stage", ["data-written", "history-written", "manifest-written"])
 def test_import_killed_mid_write_leaves_a_consistent_dataset(tmp_path, geodata, stage):
     store = DatasetStore(tmp_path / "data", geodata=geodata)
     store.import_file(FIXTURES / "acled_current_dyadic.csv")
@@ -77,17 +77,22 @@ def test_import_killed_mid_write_leaves_a_consistent_dataset(tmp_path, geodata, 
         process.stderr.close()
 
     after = store.read("acled")
-    if stage == "data-written":  # the manifest was not replaced: the old data, untouched
+    versions = store.history().versions("acled")
+    if stage != "manifest-written":  # the manifest was not replaced: the old data, untouched
         pd.testing.assert_frame_equal(after, before)
-    else:  # the manifest was replaced: the new data, complete
+        assert [v.action for v in versions] == ["import"]
+    else:  # the manifest was replaced: the new data, complete, and its version recorded
         assert set(after["fatalities"]) == {99}
+        assert [v.action for v in versions] == ["import", "reimport"]
+    assert versions[-1].file == store.datasets()[0].file
     assert len(after) == 4
     (info,) = store.datasets()
     assert info.rows == 4
     # The next write sweeps whatever the killed one left behind.
     store.import_file(FIXTURES / "ucdp_ged.csv")
-    named = {d.file for d in store.datasets()}
+    named = {d.file for d in store.datasets()} | store.history().files()
     assert {p.name for p in (store.folder / DATA_SUBDIR).iterdir()} == named
+    assert len(named) == len(versions) + 1
 
 
 def test_two_concurrent_imports_into_one_dataset_both_land(tmp_path, geodata):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import re
@@ -210,3 +211,56 @@ def test_data_directory_that_is_a_file_is_named_not_a_traceback(data, tmp_path, 
     assert code == 2
     assert err.strip() == f"error: {not_a_folder}: the data directory is not a folder"
     assert not_a_folder.read_text() == "keep me"
+
+
+def _without(folder: Path, event: str) -> Path:
+    """The ACLED fixture without one event."""
+    table = pd.read_csv(FIXTURES / "acled_current_dyadic.csv", dtype=str, keep_default_na=False)
+    path = folder / "smaller.csv"
+    table.loc[table["event_id_cnty"] != event].to_csv(path, index=False)
+    return path
+
+
+def test_replace_makes_the_dataset_the_file_and_is_audited_as_replace(data, tmp_path, capsys):
+    _run(capsys, "import", str(FIXTURES / "acled_current_dyadic.csv"))
+    code, _, _ = _run(capsys, "import", str(_without(tmp_path, "MLI1002")), "--replace")
+    assert code == 0
+    _, out, _ = _run(capsys, "datasets", "--json")
+    assert json.loads(out)[0]["rows"] == 3
+    _, out, _ = _run(capsys, "audit", "--json")
+    assert [(e["action"], e["outcome"]) for e in json.loads(out)] == [
+        ("import", "ok"),
+        ("replace", "ok"),
+    ]
+
+
+def test_replace_is_refused_to_an_analyst_and_the_refusal_recorded(
+    data, tmp_path, monkeypatch, capsys
+):
+    _run(capsys, "import", str(FIXTURES / "acled_current_dyadic.csv"))
+    roles = tmp_path / "roles.toml"
+    roles.write_text(f'[[users]]\nemail = "cli:{getpass.getuser()}"\nrole = "analyst"\n')
+    monkeypatch.setenv("ATLAS_ROLES_FILE", str(roles))
+    code, out, err = _run(capsys, "import", str(_without(tmp_path, "MLI1002")), "--replace")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: refused: replace dataset needs the admin role")
+    monkeypatch.delenv("ATLAS_ROLES_FILE")
+    _, out, _ = _run(capsys, "datasets", "--json")
+    assert json.loads(out)[0]["rows"] == 4
+    _, out, _ = _run(capsys, "audit", "--json")
+    refused = json.loads(out)[-1]
+    assert (refused["action"], refused["outcome"], refused["role"]) == (
+        "replace_dataset",
+        "refused",
+        "analyst",
+    )
+
+
+def test_a_failed_replace_is_recorded_as_a_failed_replace(data, tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code, _, _ = _run(capsys, "import", str(empty), "--replace")
+    assert code == 2
+    _, out, _ = _run(capsys, "audit", "--json")
+    (entry,) = json.loads(out)
+    assert (entry["action"], entry["outcome"]) == ("replace", "failed")

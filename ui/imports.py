@@ -1,13 +1,16 @@
-"""Streamlit glue for the Data page: the import report, recording imports, confirming removals."""
+"""Streamlit glue for the Data page: import reports, confirming removals and replacements."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from atlas.access import RefusedError, User, require
+from atlas.access import RefusedError, User, may, require
 from atlas.audit import record, record_import
 from atlas.datasets import DatasetInfo, DatasetStore, rejected_rows_csv, staged_file
 from atlas.text import plural
@@ -117,6 +120,96 @@ def _confirm_removal(store: DatasetStore, user: User, info: DatasetInfo) -> None
         st.rerun()
 
 
+_REPLACING_KEY = "data_replacing"
+
+
+@dataclass(frozen=True)
+class _PendingReplacement:
+    """An import asked to replace a stored dataset, waiting for the user to confirm it."""
+
+    file_id: str
+    options: ImportOptions
+
+
+def _stop_replacing() -> None:
+    st.session_state.pop(_REPLACING_KEY, None)
+
+
+def replacement_dialog(store: DatasetStore, user: User, upload: UploadedFile) -> None:
+    """The open confirmation of a replacement, if one was asked for with this very file."""
+    pending = st.session_state.get(_REPLACING_KEY)
+    if not isinstance(pending, _PendingReplacement) or pending.file_id != upload.file_id:
+        _stop_replacing()
+        return
+    # Asked again on every run: the rows named are those stored now.
+    info = next((d for d in store.datasets() if d.name == pending.options.dataset), None)
+    if info is None:
+        _stop_replacing()
+        return
+    _confirm_replacement(store, user, upload, pending, info)
+
+
+@st.dialog("Replace a dataset", on_dismiss=_stop_replacing)
+def _confirm_replacement(
+    store: DatasetStore,
+    user: User,
+    upload: UploadedFile,
+    pending: _PendingReplacement,
+    info: DatasetInfo,
+) -> None:
+    st.write(
+        f"Replace **{info.name}** ({plural(info.rows, 'row')}) with the rows of this file? "
+        "Stored rows the file does not have leave every map, table and export. The version "
+        "stored now stays in the import history."
+    )
+    keep, replace = st.columns(2)
+    if keep.button("Keep it", key="replace-cancel"):
+        _stop_replacing()
+        st.rerun()
+    if replace.button(
+        "Replace", type="primary", icon=":material/swap_horiz:", key="replace-confirm"
+    ):
+        _stop_replacing()
+        _import(store, user, upload, pending.options, replace=True)
+
+
+def _import(
+    store: DatasetStore, user: User, upload: UploadedFile, options: ImportOptions, *, replace: bool
+) -> None:
+    """Import the uploaded file; on success keep its report and rerun, else say why here."""
+    action = "replace" if replace else "import"
+    bar = st.progress(0.0, text="Starting")
+    try:
+        require(user, "import", what=upload.name)
+        if replace:
+            require(user, "replace_dataset", what=upload.name)
+        with staged_file(upload.getvalue()) as path:
+            report = store.import_file(
+                path,
+                options,
+                name=upload.name,
+                progress=lambda f, m: bar.progress(f, text=m),
+                replace=replace,
+            )
+    except RefusedError as refusal:
+        bar.empty()
+        st.error(f"Not imported: {refusal.reason}.")
+    except LayerError as exc:
+        record(user, action, upload.name, outcome="failed", reason=str(exc).splitlines()[0])
+        bar.empty()
+        st.error(str(exc))
+        if hasattr(exc, "report"):
+            show_report(exc.report)
+    except Exception:  # a file no check foresaw: say so plainly, keep details in the log
+        logging.getLogger(__name__).exception("import of %s failed", upload.name)
+        bar.empty()
+        st.error("The file could not be imported: its content could not be read.")
+    else:
+        record_import(user, report, replace=replace)
+        st.session_state[REPORT_KEY] = report
+        st.rerun()
+
+
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def _preview(data: bytes, name: str, layer: str | None) -> Preview:
     with staged_file(data) as path:
@@ -170,9 +263,14 @@ def import_panel(store: DatasetStore, user: User) -> None:
             name = st.text_input("Dataset name", default_dataset_name(preview.format, upload.name))
             accessed = st.date_input("Downloaded on (cited with the data)", date.today())
             keep_outside = st.checkbox("Keep rows outside Mali and its neighbours (flagged)")
+            replace = False
+            if may(user, "replace_dataset"):
+                replace = st.checkbox(
+                    "Replace the stored dataset (rows not in the file are removed)",
+                    key="data_replace",
+                )
             submitted = st.form_submit_button("Import", type="primary", icon=":material/upload:")
         if submitted:
-            bar = st.progress(0.0, text="Starting")
             options = ImportOptions(
                 dataset=name.strip() or None,
                 layer=preview.layer,
@@ -180,31 +278,12 @@ def import_panel(store: DatasetStore, user: User) -> None:
                 keep_outside=keep_outside,
                 access_date=accessed if isinstance(accessed, date) else None,
             )
-            try:
-                require(user, "import", what=upload.name)
-                with staged_file(upload.getvalue()) as path:
-                    report = store.import_file(
-                        path,
-                        options,
-                        name=upload.name,
-                        progress=lambda f, m: bar.progress(f, text=m),
-                    )
-            except RefusedError as refusal:
-                bar.empty()
-                st.error(f"Not imported: {refusal.reason}.")
-            except LayerError as exc:
-                record(
-                    user, "import", upload.name, outcome="failed", reason=str(exc).splitlines()[0]
+            target = options.dataset or default_dataset_name(preview.format, upload.name)
+            if replace and any(d.name == target for d in store.datasets()):
+                # Destructive: asked first, naming what is stored now (replacement_dialog).
+                st.session_state[_REPLACING_KEY] = _PendingReplacement(
+                    upload.file_id, dataclasses.replace(options, dataset=target)
                 )
-                bar.empty()
-                st.error(str(exc))
-                if hasattr(exc, "report"):
-                    show_report(exc.report)
-            except Exception:  # a file no check foresaw: say so plainly, keep details in the log
-                logging.getLogger(__name__).exception("import of %s failed", upload.name)
-                bar.empty()
-                st.error("The file could not be imported: its content could not be read.")
             else:
-                record_import(user, report)
-                st.session_state[REPORT_KEY] = report
-                st.rerun()
+                _import(store, user, upload, options, replace=replace)
+        replacement_dialog(store, user, upload)

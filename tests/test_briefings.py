@@ -10,7 +10,13 @@ import pytest
 
 from atlas.access import RefusedError, Role, User
 from atlas.audit import read_log
-from atlas.briefings import BriefingError, BriefingStore, BriefingView, new_briefing
+from atlas.briefings import (
+    BriefingError,
+    BriefingStore,
+    BriefingView,
+    new_briefing,
+    parse_time,
+)
 from atlas.cli import main
 
 ANALYST = User("a@example.org", "A", Role.ANALYST)
@@ -205,3 +211,37 @@ def test_cli_packs_a_briefing(capsys, tmp_path, monkeypatch):
     assert code == 0
     assert "2 views" in printed
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_cli_changes_since_the_last_presentation(capsys, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from atlas.access import cli_user
+    from tests.factories import small_geodata_dir
+
+    geodata = tmp_path / "geodata"
+    geodata.mkdir()
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
+    acled = Path(__file__).parent / "fixtures" / "import" / "acled_current_dyadic.csv"
+    assert _run(capsys, "import", str(acled))[0] == 0
+    _run(capsys, "briefings", "add", "morning", "--view", "")
+    code, _, err = _run(capsys, "briefings", "changes", "morning", "--json")
+    assert (code, "has never been presented" in err) == (2, True)
+    BriefingStore().start_presentation("morning", cli_user())
+    table = pd.read_csv(acled, dtype=str, keep_default_na=False)
+    table.loc[table["event_id_cnty"] == "MLI1001", ["fatalities", "timestamp"]] = [
+        "9",
+        "1800000000",
+    ]
+    changed = tmp_path / "export.csv"
+    table.loc[table["event_id_cnty"] != "MLI1002"].to_csv(changed, index=False)
+    assert _run(capsys, "import", str(changed), "--replace")[0] == 0
+    code, out, _ = _run(capsys, "briefings", "changes", "morning", "--json")
+    body = json.loads(out)
+    assert code == 0
+    assert body["added"] == []
+    assert body["updated"] == [{"id": "acled:MLI1001", "fields": ["fatalities"]}]
+    assert body["removed"] == ["acled:MLI1002"]
+    presented = BriefingStore().get("morning").last_presented_at
+    assert presented is not None
+    assert parse_time(body["since"]) == parse_time(presented)

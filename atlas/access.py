@@ -205,15 +205,19 @@ def visible_layers(layers: AtlasLayers, user: User) -> AtlasLayers:
 
 
 def restricted_layers(layers: AtlasLayers, regions: frozenset[str] | None) -> AtlasLayers:
-    """``layers`` with only the incidents inside ``regions`` (all of them for None).
+    """``layers`` with only the incidents and notes inside ``regions`` (all of them for None).
 
-    With regions given, no incident outside them is kept, including those outside Mali or
-    located only to the country. The layers given are never changed.
+    With regions given, no incident or note outside them is kept, including those outside
+    Mali or located only to the country. The layers given are never changed.
     """
     if regions is None:
         return layers
-    incidents = layers.incidents
-    return replace(layers, incidents=incidents.loc[incidents["admin1"].isin(regions)])
+    incidents, notes = layers.incidents, layers.notes
+    return replace(
+        layers,
+        incidents=incidents.loc[incidents["admin1"].isin(regions)],
+        notes=notes.loc[notes["admin1"].isin(regions)],
+    )
 
 
 # -- the roles file ---------------------------------------------------------------------------

@@ -192,6 +192,22 @@ rows.forEach(function(r){
 });"""
 
 
+class NoteMarkers(RowsLayer):
+    """A pin per note, above the incidents and bases; row: [lat, lon, tooltip text, popup html].
+
+    ``opts.pin`` is the pin's SVG (ours, not data); the texts are escaped by the code that
+    builds the rows (``atlas.mapping.note_rows``).
+    """
+
+    _js = """
+rows.forEach(function(r){
+  var icon = L.divIcon({html: opts.pin, className: cls, iconSize: [22, 30], iconAnchor: [11, 29],
+      popupAnchor: [0, -26], tooltipAnchor: [10, -17]});
+  L.marker([r[0], r[1]], {icon: icon, zIndexOffset: 1000, riseOnHover: true})
+    .bindPopup(r[3], {maxWidth: 380, minWidth: 240}).bindTooltip(r[2]).addTo(group);
+});"""
+
+
 class TownMarkers(RowsLayer):
     """Town dots and names; row: [lat, lon, rank, label html, popup html].
 
@@ -335,6 +351,25 @@ Object.keys(opts.panes).forEach(function(name){
 
     def __init__(self, text: str) -> None:
         super().__init__({"text": escape_html(text), "panes": PANES})
+
+
+class FillFrame(ScriptElement):
+    """Makes the map exactly as tall as the frame it is drawn in, also when the frame is
+    resized: a page that sizes the frame to the screen gets a map that fills it."""
+
+    _js = """
+function fill(){
+  var box = parent.getContainer(), height = window.innerHeight;
+  if (height > 0 && box.clientHeight !== height) {
+    box.style.height = height + 'px';
+    parent.invalidateSize();
+  }
+}
+window.addEventListener('resize', fill);
+fill();"""
+
+    def __init__(self) -> None:
+        super().__init__({})
 
 
 class FocusOn(ScriptElement):

@@ -38,6 +38,7 @@ from atlas.filters import (
 from atlas.leaflet import (
     ClusteredIncidents,
     DeploymentMarkers,
+    FillFrame,
     FocusOn,
     ForgetSwappedGroups,
     GeoJsonLayer,
@@ -47,17 +48,21 @@ from atlas.leaflet import (
     LayerCredits,
     Legend,
     MapSetup,
+    NoteMarkers,
     PluginAssets,
     RawText,
     TownMarkers,
     geojson_text,
 )
+from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from atlas.tables import incident_tooltips
 from atlas.view import ViewState
 from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
 MALI_CENTRE = (17.4, -3.5)
+FILL_FRAME = "100%"
+"""A map height that fills the frame the page gives the map (see :class:`FillFrame`)."""
 DEFAULT_ZOOM = 5
 MIN_ZOOM = 4
 MAX_ZOOM = 13
@@ -70,6 +75,7 @@ LAYER_TITLES = {
     "towns": "Towns",
     "deployments": "Deployments",
     "incidents": "Incidents",
+    "notes": "Notes",
 }
 
 ONLINE_TILES = (
@@ -100,6 +106,8 @@ _CSS = """
   vertical-align: top; white-space: nowrap; }
 .atlas-popup td { padding: 1px 0; }
 .atlas-popup h4 { margin: 0 0 4px; font-size: 13px; }
+.atlas-note svg { display: block; filter: drop-shadow(0 1px 1px rgba(0,0,0,.5)); }
+.atlas-note-popup td { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 280px; }
 </style>
 """
 
@@ -296,6 +304,59 @@ def town_rows(towns: gpd.GeoDataFrame) -> list[list[Any]]:
     return rows
 
 
+def note_pin_svg(height: int = 30) -> str:
+    """The notes' pin, as inline SVG ``height`` pixels high (no data in it)."""
+    width = round(height * 22 / 30)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'viewBox="0 0 22 30"><path d="M11 29C11 29 2 17.5 2 11a9 9 0 0 1 18 0c0 6.5-9 18-9 18z" '
+        f'fill="{NOTE_COLOUR}" stroke="#ffffff" stroke-width="1.5"/>'
+        f'<circle cx="11" cy="11" r="3.8" fill="{NOTE_DOT_COLOUR}"/></svg>'
+    )
+
+
+def note_rows(notes: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The array the notes layer is drawn from: point, tooltip and popup, all escaped.
+
+    The popup shows the note's text as text (its line breaks kept by the page's style), its
+    author, the days it applies to, where it is pinned and when it was written.
+    """
+    rows: list[list[Any]] = []
+    for rec in notes.itertuples(index=False):
+        days = f"{_day(rec.date_from)} to {_day(rec.date_to)}"
+        by_region = not is_missing(rec.region)
+        pinned = (
+            f"region {rec.region}" if by_region else f"{rec.geometry.y:.5f}, {rec.geometry.x:.5f}"
+        )
+        edited = rec.updated_at if rec.updated_at != rec.created_at else None
+        popup = popup_html(
+            "Note",
+            [
+                ("Text", rec.text),
+                ("Author", rec.author),
+                ("Applies", days),
+                ("Pinned to", pinned),
+                ("Region", None if by_region else rec.admin1),
+                ("Written", rec.created_at),
+                ("Edited", edited),
+            ],
+        )
+        rows.append(
+            [
+                round(rec.geometry.y, 5),
+                round(rec.geometry.x, 5),
+                escape_html(f"Note: {short_text(rec.text)}"),
+                f'<div class="atlas-note-popup">{popup}</div>',
+            ]
+        )
+    return rows
+
+
+def note_legend_html() -> str:
+    """The legend's line for the notes layer."""
+    return f"<h4>Notes</h4><div>{note_pin_svg(16)}Analysts' note</div>"
+
+
 def legend_html(mode: str, incident_types: Sequence[str], missions: Sequence[str]) -> str:
     """The legend for the layers shown; ``mode`` says how incidents are drawn.
 
@@ -405,7 +466,7 @@ def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
     )
 
 
-def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> folium.Map:
+def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -> folium.Map:
     """The part of a view's map that its range and filters do not change.
 
     The offline basemap and the online alternatives, the reference layers the view shows
@@ -428,6 +489,8 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int = 640) -> foli
     assert isinstance(figure, Figure)
     figure.header.add_child(RawText(_CSS % {"background": style.BASEMAP_BACKGROUND}))
     fmap.add_child(MapSetup(map_attribution()))
+    if height == FILL_FRAME:
+        fmap.add_child(FillFrame())
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
         folium.TileLayer(
@@ -486,13 +549,25 @@ def _deployments(deployments: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
 
 
+def _notes(notes: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    return _group_of(
+        NoteMarkers(note_rows(notes), "atlas-note", {"pin": note_pin_svg()}),
+        f"{LAYER_TITLES['notes']} ({len(notes)})",
+    )
+
+
 def view_overlays(
     view: ViewState,
     incidents: gpd.GeoDataFrame,
     deployments: gpd.GeoDataFrame,
     marks: Iterable[Element] = (),
+    notes: gpd.GeoDataFrame | None = None,
 ) -> list[folium.FeatureGroup]:
-    """The groups a view draws over its base: deployments, incidents, and their legend."""
+    """The groups a view draws over its base: deployments, incidents, notes and the legend.
+
+    ``notes`` are those the view shows (:func:`atlas.notes.notes_in_view`); drawn when the
+    view shows the notes layer, above everything else.
+    """
     groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
         groups.append(_deployments(deployments))
@@ -514,6 +589,10 @@ def view_overlays(
     unplaced = len(incidents) - len(placed)
     if view.shows("incidents") and unplaced:
         legend += f"<div><small>{escape_html(not_on_map_note(unplaced))}</small></div>"
+    if view.shows("notes") and notes is not None:
+        groups.append(_notes(notes))
+        if not notes.empty:
+            legend += note_legend_html()
     groups.append(_annotations(legend, incidents if view.shows("incidents") else None, marks))
     return groups
 
@@ -522,7 +601,7 @@ def view_map(
     layers: AtlasLayers,
     view: ViewState,
     *,
-    height: int = 640,
+    height: int | str = 640,
     highlight_id: str | None = None,
     focus_token: str | None = None,
 ) -> LayeredMap:
@@ -535,14 +614,15 @@ def view_map(
     view
         Date range, filters, visible layers and drawing mode.
     height
-        Height in pixels of the map element.
+        Height of the map element in pixels, or :data:`FILL_FRAME` to fill a frame that the
+        page sizes (the big screen's layout).
     highlight_id
         An incident to ring and centre the map on (a row picked in a table).
     focus_token
         Names the pick: the map in the app recentres on the incident for a new token only
         (default: the incident's id).
     """
-    _start, _end, incidents, deployments = view_layers(layers, view)
+    start, end, incidents, deployments = view_layers(layers, view)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
     marks: list[Element] = []
     if not picked.empty:
@@ -561,7 +641,9 @@ def view_map(
         )
     return LayeredMap(
         base_map(layers, view, height=height),
-        view_overlays(view, incidents, deployments, marks),
+        view_overlays(
+            view, incidents, deployments, marks, notes_in_view(layers.notes, view, start, end)
+        ),
     )
 
 

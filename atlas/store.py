@@ -14,6 +14,7 @@ from typing import Protocol
 
 from atlas.aggregate import with_cells
 from atlas.datasets import DatasetStore, with_imported
+from atlas.notes import NotesStore, notes_frame
 from atlas.paths import geodata_dir
 from loaders import LAYER_FILES, LINEAGE_FILE, AtlasLayers, load_layers
 
@@ -35,11 +36,14 @@ class EmbeddedStore:
 
     def __init__(self, folder: Path | None = None, data_folder: Path | None = None) -> None:
         self.geodata_dir = folder or geodata_dir()
-        # Imported datasets (ATLAS_DATA_DIR) are added to the curated layers.
+        # Imported datasets (ATLAS_DATA_DIR) are added to the curated layers, and the
+        # analysts' notes kept there become a layer of their own.
         self.datasets = DatasetStore(data_folder, geodata=self.geodata_dir)
+        self.notes = NotesStore(self.datasets.folder)
 
     def fingerprint(self) -> str:
-        """Hash of the folder and of each layer file's name, size and modification time."""
+        """Hash of the folder, of each layer file's name, size and modification time, of the
+        imported datasets and of the notes."""
         digest = hashlib.sha256(str(self.geodata_dir.resolve()).encode())
         for name in sorted([*LAYER_FILES.values(), LINEAGE_FILE]):
             path = self.geodata_dir / name
@@ -48,9 +52,14 @@ class EmbeddedStore:
             )
             digest.update(f"{name}:{size}:{mtime};".encode())
         digest.update(f"datasets:{self.datasets.fingerprint()};".encode())
+        digest.update(f"notes:{self.notes.fingerprint()};".encode())
         return digest.hexdigest()[:16]
 
     def layers(self) -> AtlasLayers:
-        """Load and validate every shipped layer, plus the imported datasets."""
+        """Load and validate every shipped layer, plus the imported datasets and the notes."""
         layers = with_imported(load_layers(self.geodata_dir), self.datasets)
-        return replace(layers, incidents=with_cells(layers.incidents))
+        return replace(
+            layers,
+            incidents=with_cells(layers.incidents),
+            notes=notes_frame(self.notes.all()),
+        )

@@ -16,7 +16,7 @@ subtype    sub-event type, within the types chosen (repeatable)         subtype=
 actor      actor name, with the groups that merged into it (repeatable) actor=JNIM: …
 family     actor family (repeatable)                                    family=al-Qaeda network
 minfat     fewest fatalities an incident must have                      minfat=5
-layers     overlays shown, or ``none``                                  layers=regions,incidents
+layers     overlays shown (``notes`` too), or ``none``                  layers=regions,notes
 agg        how incidents are drawn: auto, points, clusters, hexes, heat agg=hexes
 rings      draw location uncertainty rings (1 or 0)                     rings=1
 precise    leave out incidents located only to a region (1 or 0)        precise=1
@@ -38,8 +38,9 @@ from urllib.parse import parse_qs, urlencode
 from loaders.checks import parse_iso_date
 from loaders.vocabulary import ACTOR_FAMILIES, EVENT_TYPES, REGION_CODES
 
-LAYER_NAMES: tuple[str, ...] = ("regions", "rivers", "towns", "deployments", "incidents")
-"""Overlay layers a view can show, in drawing order. The basemap is always there."""
+LAYER_NAMES: tuple[str, ...] = ("regions", "rivers", "towns", "deployments", "incidents", "notes")
+"""Overlay layers a view can show, in drawing order (the analysts' notes on top). The basemap
+is always there."""
 
 AGGREGATIONS: tuple[str, ...] = ("auto", "points", "clusters", "hexes", "heat")
 MIN_ZOOM, MAX_ZOOM = 4, 13

@@ -7,7 +7,7 @@ import loaders.gdal_env  # noqa: F401
 
 # isort: split
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,7 +23,16 @@ from loaders.reference import (
     load_towns,
 )
 
-__all__ = ["LAYER_FILES", "LINEAGE_FILE", "AtlasLayers", "LayerError", "Problem", "load_layers"]
+__all__ = [
+    "LAYER_FILES",
+    "LINEAGE_FILE",
+    "NOTE_COLUMNS",
+    "AtlasLayers",
+    "LayerError",
+    "Problem",
+    "empty_notes",
+    "load_layers",
+]
 
 LAYER_FILES: dict[str, str] = {
     "countries": "countries.geojson",
@@ -35,10 +44,38 @@ LAYER_FILES: dict[str, str] = {
 }
 LINEAGE_FILE = "actor_lineage.csv"
 
+NOTE_COLUMNS: dict[str, str] = {
+    "id": "str",
+    "author": "str",
+    "created_at": "str",
+    "updated_at": "str",
+    "text": "str",
+    "date_from": "datetime64[us]",
+    "date_to": "datetime64[us]",
+    "region": "str",
+    "admin1": "str",
+}
+"""The columns of the notes layer and their types (besides ``geometry``, the note's point).
+
+``region`` is the region a note is pinned to (missing for a note pinned to a point);
+``admin1`` the region its point lies in (missing outside Mali's regions). The notes
+themselves are kept by :mod:`atlas.notes`.
+"""
+
+
+def empty_notes() -> gpd.GeoDataFrame:
+    """A notes layer without notes, in EPSG:4326, with every column of :data:`NOTE_COLUMNS`."""
+    columns = {name: pd.Series(dtype=dtype) for name, dtype in NOTE_COLUMNS.items()}
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+
 
 @dataclass(frozen=True)
 class AtlasLayers:
-    """Every layer the maps draw, validated, in EPSG:4326."""
+    """Every layer the maps draw, validated, in EPSG:4326.
+
+    ``notes`` are the analysts' shared map notes; files in ``geodata/`` carry none, so
+    :func:`load_layers` leaves the layer empty and the store adds them.
+    """
 
     countries: gpd.GeoDataFrame
     regions: gpd.GeoDataFrame
@@ -47,6 +84,7 @@ class AtlasLayers:
     deployments: gpd.GeoDataFrame
     incidents: gpd.GeoDataFrame
     lineage: pd.DataFrame
+    notes: gpd.GeoDataFrame = field(default_factory=empty_notes)
 
     def by_name(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers keyed by their names in :data:`LAYER_FILES`."""

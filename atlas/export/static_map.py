@@ -37,12 +37,14 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+from matplotlib.path import Path as MarkerPath
 from matplotlib.text import Text
 
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution
 from atlas.export.describe import ViewSummary
 from atlas.filters import not_on_map_note
+from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from loaders import AtlasLayers
 
 PROJECTED_CRS = "EPSG:32630"
@@ -67,6 +69,7 @@ CENTRAL_MERIDIAN = -3.0
 MAX_LON_FROM_MERIDIAN = 60.0
 _SYMBOL_MARKERS = {"square": "s", "circle": "o", "diamond": "D", "triangle": "^", "star": "*"}
 _MARKER_BOOST = {"*": 1.45, "^": 1.15, "D": 0.85}  # equal visual weight across marker shapes
+NOTE_LABEL_CHARS = 40  # of a note's text beside its pin
 _HEAT_GRID = 360  # cells across the density surface
 _HEAT_SIGMA = 0.012  # Gaussian width as a share of the map's width
 _HEAT_COLOURS = LinearSegmentedColormap.from_list(
@@ -476,6 +479,75 @@ def _draw_towns(
         )
 
 
+def _note_markers() -> tuple[MarkerPath, MarkerPath]:
+    """The notes' pin (its tip at the point) and its dot, as two markers of one scale.
+
+    Matplotlib scales a marker by its farthest vertex, so the dot's path starts with a bare
+    move to the top of the pin: both then scale alike and the dot sits in the pin's head.
+    """
+    head_y, radius = 1.7, 1.0
+    # The sides run from the tip to where they touch the head.
+    touch = math.degrees(math.acos(radius / head_y))
+    angles = np.radians(np.linspace(-90 + touch, 270 - touch, 40))
+    head = np.column_stack([radius * np.cos(angles), head_y + radius * np.sin(angles)])
+    pin = MarkerPath(np.vstack([[0.0, 0.0], head, [0.0, 0.0]]), closed=True)
+    circle = MarkerPath.circle((0.0, head_y), 0.38)
+    dot = MarkerPath(
+        np.vstack([[0.0, head_y + radius], circle.vertices]),
+        np.concatenate([[MarkerPath.MOVETO], np.asarray(circle.codes)]),
+    )
+    return pin, dot
+
+
+_NOTE_PIN, _NOTE_DOT = _note_markers()
+
+
+def _pin_size(k: float) -> float:
+    # A marker spans its size across; the pin is half of it tall (tip to head), about the
+    # 30 screen pixels of the interactive map's pin.
+    return 2 * 30 * 0.75 * k
+
+
+def view_notes(layers: AtlasLayers, summary: ViewSummary) -> gpd.GeoDataFrame:
+    """The notes an export of ``summary`` draws: none unless the view shows the notes layer."""
+    if not summary.view.shows("notes"):
+        return layers.notes.iloc[0:0]
+    return notes_in_view(layers.notes, summary.view, summary.start, summary.end)
+
+
+def _draw_notes(ax: Axes, notes: gpd.GeoDataFrame, extent: Extent, k: float) -> None:
+    """A pin per note and the start of its text beside it, above every other layer."""
+    x, y = _points_xy(notes)
+    inside = extent.contains(x, y) if x.size else np.zeros(0, dtype=bool)
+    if not inside.any():
+        return
+    size = _pin_size(k) ** 2
+    for marker, colour, order in ((_NOTE_PIN, NOTE_COLOUR, 8.5), (_NOTE_DOT, NOTE_DOT_COLOUR, 8.6)):
+        ax.scatter(
+            x[inside],
+            y[inside],
+            s=size,
+            marker=marker,
+            c=colour,
+            edgecolors="white" if marker is _NOTE_PIN else "none",
+            linewidths=1.1 * k,
+            zorder=order,
+        )
+    for i in np.flatnonzero(inside):
+        ax.annotate(
+            short_text(str(notes["text"].iloc[i]), NOTE_LABEL_CHARS),
+            xy=(x[i], y[i]),
+            xytext=(9 * k, 20 * k),
+            textcoords="offset points",
+            fontsize=10.5 * k,
+            fontweight="bold",
+            color=NOTE_COLOUR,
+            path_effects=_halo(3 * k),
+            zorder=8.7,
+            annotation_clip=True,
+        )
+
+
 def _nice_length(target: float) -> float:
     """The largest 1, 2 or 5 × 10ⁿ not above ``target`` (``target`` > 0)."""
     power = 10 ** math.floor(math.log10(target))
@@ -652,8 +724,11 @@ def _bare(ax: Axes, extent: Extent, line_width: float) -> None:
 _LegendItem = tuple[Artist, str, bool]  # handle, label, is a heading
 
 
-def _legend_items(summary: ViewSummary, k: float) -> tuple[list[_LegendItem], list[_LegendItem]]:
-    """Legend rows of the layers shown: the incidents' section, then everything else."""
+def _legend_items(
+    summary: ViewSummary, k: float, notes: gpd.GeoDataFrame | None = None
+) -> tuple[list[_LegendItem], list[_LegendItem]]:
+    """Legend rows of the layers shown: the incidents' section, then everything else
+    (``notes`` are the notes drawn, if any)."""
     items: list[_LegendItem] = []
     blank = Line2D([], [], linestyle="none")
     view = summary.view
@@ -717,6 +792,17 @@ def _legend_items(summary: ViewSummary, k: float) -> tuple[list[_LegendItem], li
                     False,
                 )
             )
+    if notes is not None and not notes.empty:
+        pin = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=_NOTE_PIN,
+            markersize=_pin_size(k) * 0.6,
+            markerfacecolor=NOTE_COLOUR,
+            markeredgecolor="white",
+        )
+        items.append((pin, "Analysts' note", False))
     if view.shows("towns"):
         items.append((_dot(style.TOWN_COLOUR, 4.0, k), "Town", False))
     if view.shows("regions"):
@@ -817,6 +903,8 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
         _draw_deployments(ax, summary, extent, k)
     if summary.view.shows("towns"):
         _draw_towns(ax, layers, summary, extent, k)
+    notes = view_notes(layers, summary)
+    _draw_notes(ax, notes, extent, k)
     _bare(ax, extent, k)
     _draw_scale_bar(ax, extent, k)
     _draw_north_arrow(ax, extent, k)
@@ -836,7 +924,7 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
             fig.text(values_x, cursor, line, fontsize=12 * k, va="top", fontweight="bold")
             cursor -= lay.fy(12 * 1.45 * k / 72)
     cursor -= lay.fy(0.15 * k)
-    first, rest = _legend_items(summary, k)
+    first, rest = _legend_items(summary, k, notes)
     items = first + rest
     if items:
         available_in = (cursor - lay.map_rect[1]) * page.height_in

@@ -114,7 +114,7 @@ def _changes(args: argparse.Namespace) -> int:
     )
     if since is None:
         return _fail(f"briefing {args.name!r} has never been presented: give --since")
-    changes = changes_since(since, args.data)
+    changes = changes_since(since, args.data, cli_user().regions)
     body: dict[str, Any] = changes.to_json()
     if args.json:
         print(json.dumps(body, ensure_ascii=False))

@@ -40,6 +40,27 @@ def incident_table(incidents: gpd.GeoDataFrame, limit: int | None = None) -> pd.
     return table
 
 
+def change_table(
+    changed: gpd.GeoDataFrame,
+    added: list[str],
+    updated: dict[str, tuple[str, ...]],
+    removed: list[str],
+) -> pd.DataFrame:
+    """What changed, one row an incident: added and updated ones (from ``changed``, the
+    incidents as they are now) with the fields that changed, then the removed ids."""
+    rows = pd.DataFrame(changed[["id", "event_date", "location", "event_type"]])
+    rows["Change"] = rows["id"].map(
+        lambda i: "added" if i in set(added) else "updated: " + ", ".join(updated.get(i, ()))
+    )
+    rows["event_date"] = rows["event_date"].dt.date
+    gone = pd.DataFrame({"id": removed, "Change": "removed"})
+    table = pd.concat([rows, gone], ignore_index=True)
+    table = table.rename(
+        columns={"id": "ID", "event_date": "Date", "location": "Location", "event_type": "Type"}
+    )
+    return table[["Change", "Date", "Location", "Type", "ID"]].fillna("")
+
+
 def table_note(listed: int, total: int) -> str | None:
     """What a page says under a table cut to :data:`TABLE_ROWS_MAX` rows; None if whole."""
     if listed >= total:

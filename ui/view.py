@@ -45,10 +45,18 @@ def url_errors() -> tuple[ParamError, ...]:
     return errors
 
 
+# Parameters that are not part of the view but name what a page shows (a briefing): kept
+# when the view is written back to the URL.
+KEPT_PARAMS = ("briefing",)
+
+
 def set_view(view: ViewState) -> None:
     """Make ``view`` current and mirror it in the URL so the link reproduces it."""
     st.session_state[_VIEW_KEY] = view
     query = view.to_query()
+    for name in KEPT_PARAMS:
+        if name in st.query_params:
+            query[name] = st.query_params[name]
     if dict(st.query_params.to_dict()) != query:
         st.query_params.from_dict(query)
 

@@ -466,6 +466,24 @@ def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
     )
 
 
+MALI_BOUNDS = [[10.0, -12.5], [25.0, 4.5]]
+
+
+def opening_bounds(layers: AtlasLayers, view: ViewState) -> list[list[float]]:
+    """Where a map without a centre opens: the regions the view chooses, else all of Mali.
+
+    ``[[south, west], [north, east]]``, with a margin of a tenth of the span (at least a
+    quarter of a degree) so the chosen regions' edges stay in sight.
+    """
+    chosen = layers.regions[layers.regions["iso_code"].isin(view.regions)]
+    if chosen.empty:
+        return MALI_BOUNDS
+    west, south, east, north = (float(v) for v in chosen.total_bounds)
+    pad_x = max((east - west) / 10, 0.25)
+    pad_y = max((north - south) / 10, 0.25)
+    return [[south - pad_y, west - pad_x], [north + pad_y, east + pad_x]]
+
+
 def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -> folium.Map:
     """The part of a view's map that its range and filters do not change.
 
@@ -508,7 +526,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
     if view.shows("towns"):
         _towns(layers).add_to(fmap)
     if centre is None:
-        fmap.fit_bounds([[10.0, -12.5], [25.0, 4.5]])
+        fmap.fit_bounds(opening_bounds(layers, view))
     return fmap
 
 

@@ -123,3 +123,18 @@ def test_a_picked_incident_is_ringed_and_the_map_centred_on_it(layers):
     plain = _html(layers)
     assert "atlas-highlight" not in plain
     assert "function focus()" not in plain
+
+
+def test_a_map_of_chosen_regions_opens_on_them(layers):
+    from atlas.mapping import MALI_BOUNDS, opening_bounds
+
+    assert opening_bounds(layers, ViewState()) == MALI_BOUNDS
+    (south, west), (north, east) = opening_bounds(layers, ViewState(regions=("ML-BKO",)))
+    bamako = layers.regions.set_index("iso_code").loc["ML-BKO"].geometry.bounds
+    assert west < bamako[0]
+    assert south < bamako[1]
+    assert east > bamako[2]
+    assert north > bamako[3]
+    assert east - west < 2
+    assert north - south < 2
+    assert "fitBounds" in _html(layers, ViewState(regions=("ML-BKO",)))

@@ -166,9 +166,10 @@ def changes_slide(
             height=SLIDE_MAP_HEIGHT,
         )
     with right:
+        table = change_table(changed, added, updated, removed)
         st.dataframe(
-            change_table(changed, added, updated, removed),
+            table,
             hide_index=True,
             width="stretch",
-            height=SLIDE_MAP_HEIGHT - 10,
+            height=min(35 * (len(table) + 1) + 3, SLIDE_MAP_HEIGHT),
         )

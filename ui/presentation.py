@@ -47,6 +47,14 @@ footer {{ display: none !important; }}
   margin: 0; }}
 .st-key-atlas-controls button {{ padding: 0.1rem 0.55rem; min-height: 2rem; }}
 iframe[title="streamlit_folium.st_folium"] {{ height: {MAP_HEIGHT_CSS} !important; }}
+@media (max-height: 820px), (max-width: 1400px) {{
+  .atlas-slide-title {{ font-size: 1.6rem; }}
+  .atlas-slide-sub {{ font-size: 0.95rem; }}
+  [data-testid="stMetricValue"] {{ font-size: 1.8rem !important; }}
+  [data-testid="stMetricLabel"] p {{ font-size: 0.9rem !important; }}
+  .atlas-slide-counter {{ font-size: 1.3rem; }}
+  iframe[title="streamlit_folium.st_folium"] {{ height: calc(100vh - 125px) !important; }}
+}}
 </style>
 """
 

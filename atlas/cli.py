@@ -24,6 +24,7 @@ from atlas.access import RefusedError, cli_user, require, visible_layers
 from atlas.audit import read_log
 from atlas.briefing_cli import add_briefing_commands
 from atlas.export.cli import text_argument
+from atlas.fetch import add_fetch_commands
 from atlas.mapping import view_layers
 from atlas.store import EmbeddedStore
 from atlas.view import parse_query_string
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_commands(commands)
     _add_dataset_commands(commands)
     add_briefing_commands(commands)
+    add_fetch_commands(commands)
     audit = commands.add_parser("audit", help="read the audit log (admins)")
     audit.add_argument("--since", type=_moment, help="entries at or after this ISO date or time")
     audit.add_argument("--user", help="entries of one user (an e-mail or cli:<name>)")

@@ -8,6 +8,7 @@ from atlas.access import may
 from atlas.datasets import DatasetStore, datasets_table
 from ui.auth import current_user, refused
 from ui.data import layers
+from ui.fetch import fetch_panel
 from ui.frame import require_frame
 from ui.imports import ask_to_remove, import_panel, removal_dialog
 
@@ -41,3 +42,4 @@ if import_refused:
     st.info(f"Importing is for analysts and admins: {import_refused}.")
 else:
     import_panel(store, user)
+    fetch_panel(store, user)

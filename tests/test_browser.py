@@ -81,7 +81,8 @@ def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artif
     # The overlays taken off the map are not held any more (a long briefing would grow).
     held = "return window.feature_group.map(g => window.map.hasLayer(g));"
     on_map = map_script(browser, held)
-    assert on_map and all(on_map)  # every group still held is one the map shows
+    assert on_map
+    assert all(on_map)  # every group still held is one the map shows
 
 
 def test_a_clicked_marker_selects_its_row_and_is_ringed(served_app, browser):

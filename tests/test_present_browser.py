@@ -120,3 +120,31 @@ def test_the_presenter_steps_with_the_keyboard_and_a_follower_keeps_up(
     finally:
         presenter.quit()
         follower.quit()
+
+
+def _incidents_figure(driver: Any) -> str:
+    script = """
+      for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+        if (m.innerText.startsWith('Incidents')) { return m.innerText.split('\\n').pop(); }
+      }
+      return null;
+    """
+    WebDriverWait(driver, 60, poll_frequency=0.2).until(lambda d: d.execute_script(script))
+    return str(driver.execute_script(script))
+
+
+def test_the_big_screen_redraws_by_itself_when_the_data_changes(briefing_app, tmp_path):
+    from atlas.datasets import DatasetStore
+
+    screen = _screen(tmp_path, "screen", (1600, 1000))
+    try:
+        screen.get(briefing_app.url + "/?briefing=morning&follow=1")
+        WebDriverWait(screen, 60).until(lambda d: _slide(d)[0] in CAPTIONS)
+        before = _incidents_figure(screen)
+        acled = Path(__file__).parent / "fixtures" / "import" / "acled_current_dyadic.csv"
+        DatasetStore(Path(briefing_app.env["ATLAS_DATA_DIR"])).import_file(acled)
+        WebDriverWait(screen, 30, poll_frequency=0.5).until(
+            lambda d: _incidents_figure(d) != before
+        )
+    finally:
+        screen.quit()

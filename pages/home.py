@@ -7,7 +7,7 @@ import streamlit as st
 from atlas.filters import headline
 from atlas.mapping import view_layers, view_map
 from atlas.text import plural
-from ui.data import layers
+from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
@@ -48,6 +48,11 @@ if figures.includes:
 if notes:
     st.caption(" ".join(notes))
 
-show_map(view_map(data, view), key="home_map", height=660)
+show_map(
+    lambda: view_map(data, view),
+    key="home_map",
+    height=660,
+    cache_key=(layers_key(), "view", view.to_query_string()),
+)
 
 export_panel(data, view)

@@ -14,7 +14,7 @@ from atlas.style import EVENT_TYPE_COLOURS
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
 from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
-from ui.data import layers
+from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.picks import (
@@ -79,10 +79,12 @@ def _player() -> None:
 _player()
 
 take_row_picked_in_table()
+highlight, token = picked(), focus_token()
 clicked = show_map(
-    view_map(data, view, highlight_id=picked(), focus_token=focus_token()),
+    lambda: view_map(data, view, highlight_id=highlight, focus_token=token),
     key="incidents_map",
     height=540,
+    cache_key=(layers_key(), "view", view.to_query_string(), highlight, token),
     on_click=True,
 )
 take_map_click(clicked, incidents)

@@ -87,11 +87,15 @@ def clicks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The map reports a click at 16.27 N, 0.04 W; the objects each map asked for are kept."""
     asked: list[Any] = []
 
-    def fake_map(fmap: object, **kwargs: Any) -> dict[str, Any]:
-        asked.append(kwargs["returned_objects"])
+    def arguments(lmap: object, key: str, height: int, returned: tuple[str, ...]) -> dict[str, Any]:
+        asked.append(list(returned))
+        return {"key": key}
+
+    def component(**arguments: Any) -> dict[str, Any]:
         return {"last_clicked": {"lat": 16.27, "lng": -0.04}}
 
-    monkeypatch.setattr("ui.widgets.st_folium", fake_map)
+    monkeypatch.setattr("ui.widgets._component_arguments", arguments)
+    monkeypatch.setattr("ui.widgets._COMPONENT", component)
     return asked
 
 

@@ -41,6 +41,15 @@ def _visible_for(fingerprint: str, regions: frozenset[str] | None) -> AtlasLayer
     return restricted_layers(_layers_for(fingerprint), regions)
 
 
+def layers_key() -> tuple[str, frozenset[str] | None]:
+    """What the current user's layers depend on: the store's fingerprint and their regions.
+
+    Part of the key of every cache that holds something drawn from those layers (a map),
+    so an answer never crosses users nor outlives the data it was drawn from.
+    """
+    return EmbeddedStore().fingerprint(), current_user().regions
+
+
 def layers() -> AtlasLayers:
     """Every layer the current user may see, reloaded when the store's files change."""
-    return _visible_for(EmbeddedStore().fingerprint(), current_user().regions)
+    return _visible_for(*layers_key())

@@ -22,6 +22,7 @@ from atlas.tables import change_table
 from atlas.text import plural
 from atlas.view import ViewState, parse_query_string
 from loaders import AtlasLayers, LayerError
+from ui.data import layers_key
 from ui.widgets import show_map
 
 PRESENT, FOLLOW = "present", "follow"
@@ -134,7 +135,12 @@ def view_slide(
     if figures.includes:
         subtitle += f" · {figures.includes}"
     _header(slide.caption, subtitle, counter, figures, controls)
-    show_map(view_map(data, view, height=FILL_FRAME), key="present_map", height=SLIDE_MAP_HEIGHT)
+    show_map(
+        lambda: view_map(data, view, height=FILL_FRAME),
+        key="present_map",
+        height=SLIDE_MAP_HEIGHT,
+        cache_key=(layers_key(), "slide", slide.query),
+    )
 
 
 def changes_slide(

@@ -2,21 +2,70 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import streamlit as st
+import streamlit_folium
 from streamlit_folium import st_folium
 
 from atlas.attribution import footer_markdown
 from atlas.datasets import DatasetStore
 from atlas.mapping import LayeredMap
 
+MapSource = LayeredMap | Callable[[], LayeredMap]
+"""A map, or what builds it (called only when the cache does not hold it already)."""
+
+# The map component itself. Every map of the app goes through :func:`show_map`, which asks
+# st_folium for the component's arguments under a lock (st_folium would otherwise send them
+# at once) and sends them itself, so that identical arguments, kept in a cache shared by every
+# session, cost no map work at all on a rerun.
+_COMPONENT = streamlit_folium._component_func
+_CAPTURE = threading.Lock()
+
+
+def _component_arguments(
+    lmap: LayeredMap, key: str, height: int, returned: tuple[str, ...]
+) -> dict[str, Any]:
+    """What st_folium would send the browser for ``lmap``: scripts, links and defaults."""
+    captured: dict[str, Any] = {}
+
+    def capture(**arguments: Any) -> None:
+        captured.update(arguments)
+
+    with _CAPTURE:
+        streamlit_folium._component_func = capture
+        try:
+            st_folium(
+                lmap.for_app(),
+                height=height,
+                use_container_width=True,
+                returned_objects=list(returned),
+                key=key,
+                feature_group_to_add=lmap.overlays,
+                layer_control=lmap.layer_control(),
+            )
+        finally:
+            streamlit_folium._component_func = _COMPONENT
+    captured.pop("on_change", None)
+    return captured
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _cached_arguments(
+    cache_key: Hashable, key: str, height: int, returned: tuple[str, ...], _build: MapSource
+) -> dict[str, Any]:
+    lmap = _build() if callable(_build) else _build
+    return _component_arguments(lmap, key, height, returned)
+
 
 def show_map(
-    lmap: LayeredMap,
+    source: MapSource,
     key: str,
     height: int = 640,
     *,
+    cache_key: Hashable | None = None,
     on_click: bool = False,
     pick_point: bool = False,
 ) -> dict[str, Any] | None:
@@ -28,27 +77,34 @@ def show_map(
     The base stays mounted in the browser for as long as it does not change; a new range or
     filter only swaps the overlays, so the map keeps its pan and zoom and redraws fast. Only
     clicks are returned, never the extent, so panning and zooming do not rerun the script.
+
+    With a ``cache_key`` (everything the map depends on: the data's fingerprint, the
+    viewer's restriction, the view …) the component's arguments are built once and shared
+    by every session asking for the same key; ``source`` is then best given as a function
+    that builds the map, so a hit builds nothing.
     """
     if on_click and pick_point:
         raise ValueError("ask for the marker clicked or for the point clicked, not both")
-    returned: list[str] = []
+    returned: tuple[str, ...] = ()
     if on_click:
-        returned = [
+        returned = (
             "last_object_clicked",
             "last_object_clicked_tooltip",
             "last_object_clicked_count",
-        ]
+        )
     elif pick_point:
-        returned = ["last_clicked"]
-    state = st_folium(
-        lmap.for_app(),
-        height=height,
-        use_container_width=True,
-        returned_objects=returned,
-        key=key,
-        feature_group_to_add=lmap.overlays,
-        layer_control=lmap.layer_control(),
-    )
+        returned = ("last_clicked",)
+    if cache_key is None:
+        lmap = source() if callable(source) else source
+        arguments = _component_arguments(lmap, key, height, returned)
+    else:
+        arguments = _cached_arguments(cache_key, key, height, returned, _build=source)
+    component_key = arguments["key"]
+
+    def keep_state() -> None:  # as st_folium does: the page's key holds the last answer
+        st.session_state[key] = st.session_state.get(component_key, {})
+
+    state = _COMPONENT(**arguments, on_change=keep_state)
     if pick_point:
         point = (state or {}).get("last_clicked")
         return point if isinstance(point, dict) and "lat" in point else None

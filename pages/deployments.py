@@ -15,7 +15,7 @@ from atlas.style import MISSION_SYMBOLS
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
 from atlas.timeline import counts_by_period
-from ui.data import layers
+from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view, set_view
@@ -64,7 +64,11 @@ st.markdown(
         else "."
     )
 )
-show_map(deployment_map(data, view, active, nearby, circle), key="deployments_map")
+show_map(
+    lambda: deployment_map(data, view, active, nearby, circle),
+    key="deployments_map",
+    cache_key=(layers_key(), "deployments", view.to_query_string(), as_of, near, radius),
+)
 
 st.subheader("Timeline by mission")
 bars = deployments.assign(

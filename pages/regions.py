@@ -16,7 +16,7 @@ from atlas.regions import (
 )
 from atlas.tables import incident_table
 from atlas.timeline import counts_by_period
-from ui.data import layers
+from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
@@ -63,7 +63,11 @@ data_start = data_span(data)[0]
 if note := Baselines.of(start, end, data_start).note(data_start):
     st.caption(note)
 
-show_map(region_map(data, view, figures, metric, METRICS[metric]), key="regions_map")
+show_map(
+    lambda: region_map(data, view, figures, metric, METRICS[metric]),
+    key="regions_map",
+    cache_key=(layers_key(), "regions", view.to_query_string(), metric),
+)
 
 st.dataframe(
     figures.rename(

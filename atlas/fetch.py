@@ -58,6 +58,8 @@ from atlas.datasets import DatasetStore, report_lines
 from atlas.paths import REPO_ROOT
 from loaders import LayerError
 from loaders.imports import ImportOptions, ImportReport, NothingImportedError
+from loaders.imports.acled import EXPORT_COLUMNS as ACLED_EXPORT_COLUMNS
+from loaders.imports.ucdp import EXPORT_COLUMNS as UCDP_EXPORT_COLUMNS
 
 ACLED_API_ENV = "ATLAS_ACLED_API"
 UCDP_API_ENV = "ATLAS_UCDP_API"
@@ -86,93 +88,6 @@ TIMEOUT_S = 60.0
 MAX_PAGES = 2000
 """A server that never stops paging is cut off here (10 million ACLED events)."""
 
-ACLED_COLUMNS = (
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "disorder_type",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "inter1",
-    "actor2",
-    "assoc_actor_2",
-    "inter2",
-    "interaction",
-    "civilian_targeting",
-    "iso",
-    "region",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "source",
-    "source_scale",
-    "notes",
-    "fatalities",
-    "tags",
-    "timestamp",
-)
-"""The columns of an ACLED export file, in order (what :mod:`loaders.imports.acled` reads)."""
-
-UCDP_COLUMNS = (
-    "id",
-    "relid",
-    "year",
-    "active_year",
-    "code_status",
-    "type_of_violence",
-    "conflict_dset_id",
-    "conflict_new_id",
-    "conflict_name",
-    "dyad_dset_id",
-    "dyad_new_id",
-    "dyad_name",
-    "side_a_dset_id",
-    "side_a_new_id",
-    "side_a",
-    "side_b_dset_id",
-    "side_b_new_id",
-    "side_b",
-    "number_of_sources",
-    "source_article",
-    "source_office",
-    "source_date",
-    "source_headline",
-    "source_original",
-    "where_prec",
-    "where_coordinates",
-    "where_description",
-    "adm_1",
-    "adm_2",
-    "latitude",
-    "longitude",
-    "geom_wkt",
-    "priogrid_gid",
-    "country",
-    "country_id",
-    "region",
-    "event_clarity",
-    "date_prec",
-    "date_start",
-    "date_end",
-    "deaths_a",
-    "deaths_b",
-    "deaths_civilians",
-    "deaths_unknown",
-    "best",
-    "high",
-    "low",
-    "gwnoa",
-    "gwnob",
-)
-"""The columns of a UCDP GED file, in order (what :mod:`loaders.imports.ucdp` reads)."""
 
 _ACLED_COUNTRY = re.compile(r"[^\W\d_][\w .,'()-]{0,59}")
 _UCDP_VERSION = re.compile(r"\d{1,2}\.\d{1,2}(\.\d{1,3})?")
@@ -643,8 +558,8 @@ class Source:
 
 
 SOURCES: dict[str, Source] = {
-    "acled": Source("acled", "ACLED", "acled", "acled", ACLED_COLUMNS),
-    "ucdp": Source("ucdp", "UCDP GED", "ucdp", "ucdp-ged", UCDP_COLUMNS),
+    "acled": Source("acled", "ACLED", "acled", "acled", ACLED_EXPORT_COLUMNS),
+    "ucdp": Source("ucdp", "UCDP GED", "ucdp", "ucdp-ged", UCDP_EXPORT_COLUMNS),
 }
 
 

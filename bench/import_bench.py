@@ -21,39 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ACLED_COLUMNS = (
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "disorder_type",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "inter1",
-    "actor2",
-    "assoc_actor_2",
-    "inter2",
-    "interaction",
-    "civilian_targeting",
-    "iso",
-    "region",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "source",
-    "source_scale",
-    "notes",
-    "fatalities",
-    "tags",
-    "timestamp",
-)
+from loaders.imports.acled import EXPORT_COLUMNS
+
 PLACES = (
     ("Gao", "Gao", 16.2666, -0.0400),
     ("Timbuktu", "Timbuktu", 16.7735, -3.0074),
@@ -126,7 +95,7 @@ def acled_frame(rows: int, seed: int = 7) -> pd.DataFrame:
             "timestamp": (1_600_000_000 + np.arange(rows)).astype(str),
         }
     )
-    return frame[list(ACLED_COLUMNS)]
+    return frame[list(EXPORT_COLUMNS)]
 
 
 def _child(csv_path: Path, data: Path) -> None:

@@ -24,6 +24,41 @@ from loaders.vocabulary import COUNTRY_ONLY, EVENT_TYPES
 SIGNATURE = ("event_id_cnty", "event_date", "sub_event_type", "actor1")
 """Columns that tell an ACLED export from any other table."""
 
+EXPORT_COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
+"""The columns of a current ACLED export file, in order (what makes one, when writing it)."""
+
 REQUIRED = (
     "event_id_cnty",
     "event_date",

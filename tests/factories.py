@@ -262,3 +262,22 @@ def small_geodata_dir(folder: Path, incidents: list[dict[str, str]] | None = Non
         frame.to_file(folder / f"{name}.geojson", driver="GeoJSON")
     write_curated(folder, incidents)
     return folder
+
+
+SIGN_IN_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "test-only-secret",
+        "client_id": "atlas",
+        "client_secret": "not-a-secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+}
+"""``secrets.toml`` turning sign-in on, for AppTest (``at.secrets``); the provider is never
+reached: AppTest plays the person signed in (``at.user``)."""
+
+
+def sign_in(at: Any, email: str) -> None:
+    """Make an AppTest run as ``email``, signed in."""
+    at.secrets = dict(SIGN_IN_SECRETS)
+    at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}

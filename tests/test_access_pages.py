@@ -14,19 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from atlas.audit import read_log
 from atlas.datasets import DatasetStore
-from tests.factories import incident_row, small_geodata_dir
+from tests.factories import SIGN_IN_SECRETS, incident_row, small_geodata_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
-AUTH = {
-    "auth": {
-        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
-        "cookie_secret": "test-only-secret",
-        "client_id": "atlas",
-        "client_secret": "not-a-secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-    }
-}
 ROLES = """
 [[users]]
 email = "viewer@example.org"
@@ -67,7 +58,7 @@ def store(tmp_path, monkeypatch) -> DatasetStore:
 
 def _as(email: str | None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets = dict(AUTH)
+    at.secrets = dict(SIGN_IN_SECRETS)
     at.user = (
         {"is_logged_in": False}
         if email is None

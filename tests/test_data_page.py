@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from atlas.audit import read_log
 from atlas.datasets import LOCK, DatasetStore
 from loaders.imports import ImportOptions
-from tests.factories import small_geodata_dir
+from tests.factories import sign_in, small_geodata_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -178,16 +178,7 @@ def test_only_admins_are_offered_to_replace(store, tmp_path, monkeypatch):
     roles.write_text('[[users]]\nemail = "gao@example.org"\nrole = "analyst"\n')
     monkeypatch.setenv("ATLAS_ROLES_FILE", str(roles))
     at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets = {
-        "auth": {
-            "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
-            "cookie_secret": "test-only-secret",
-            "client_id": "atlas",
-            "client_secret": "not-a-secret",
-            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-        }
-    }
-    at.user = {"is_logged_in": True, "email": "gao@example.org", "name": "gao"}
+    sign_in(at, "gao@example.org")
     at.run()
     at.switch_page("pages/data.py").run()
     at.file_uploader(key="data_upload").set_value(("smaller.csv", _smaller_acled(), "text/csv"))

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import atlas.mapping
-from tests.factories import incident_row, small_geodata_dir
+from tests.factories import incident_row, sign_in, small_geodata_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ROLES = """
@@ -57,16 +57,7 @@ def built(tmp_path, monkeypatch) -> list[str]:
 def _home(email: str | None = None, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if email:
-        at.secrets = {
-            "auth": {
-                "redirect_uri": "http://127.0.0.1:1/oauth2callback",
-                "cookie_secret": "x",
-                "client_id": "x",
-                "client_secret": "x",
-                "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
-            }
-        }
-        at.user = {"is_logged_in": True, "email": email}
+        sign_in(at, email)
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run()

@@ -18,19 +18,10 @@ from streamlit.testing.v1 import AppTest
 from atlas.access import Role, User
 from atlas.audit import read_log
 from atlas.notes import NoteDraft, NotesStore
-from tests.factories import incident_row, small_geodata_dir
+from tests.factories import incident_row, sign_in, small_geodata_dir
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = "<img src=x onerror=alert(1)> `tick` ${alert(1)} [link](http://example.org)"
-AUTH = {
-    "auth": {
-        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
-        "cookie_secret": "test-only-secret",
-        "client_id": "atlas",
-        "client_secret": "not-a-secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-    }
-}
 ROLES = """
 [[users]]
 email = "viewer@example.org"
@@ -102,8 +93,7 @@ def clicks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def _open(app: Path, email: str | None = None, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(app), default_timeout=60)
     if email is not None:
-        at.secrets = dict(AUTH)
-        at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+        sign_in(at, email)
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run()

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
+
+from loaders.curated import CURATED_AS_OF
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def day_text(day: date) -> str:
+    """A date in words that read the same in every locale, e.g. ``21 February 2026``."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
 
 REFERENCE_SOURCES: tuple[str, ...] = (
     "Boundaries: Made with Natural Earth",
     "Places: GeoNames (geonames.org), CC BY 4.0",
     "Rivers: WDBII/GSHHG (Wessel and Smith), LGPL-3.0-or-later",
-    "Incidents and deployments: Mali Security Atlas curated set, sources cited per row",
+    "Incidents and deployments: Mali Security Atlas curated set as of "
+    f"{day_text(CURATED_AS_OF)}, sources cited per row",
 )
 
 SOURCE_OF_LAYER: dict[str, str] = {

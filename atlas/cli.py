@@ -25,6 +25,7 @@ from atlas.audit import read_log
 from atlas.briefing_cli import add_briefing_commands
 from atlas.export.cli import text_argument
 from atlas.fetch import add_fetch_commands
+from atlas.filters import deployments_active_between
 from atlas.mapping import view_layers
 from atlas.store import EmbeddedStore
 from atlas.view import parse_query_string
@@ -63,13 +64,23 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day_or_none(value: Any) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
 def view_summary(layers: AtlasLayers, query: str) -> dict[str, Any]:
-    """The view a query string resolves to, its parameter errors and the incidents it selects."""
+    """The view a query string resolves to, its parameter errors and the incidents it selects.
+
+    ``deployments`` lists the bases active on the view's last day; ``active_deployments``
+    counts those active at any time in its range.
+    """
     parsed = parse_query_string(query)
     start, end, incidents, deployments = view_layers(layers, parsed.view)
     view = asdict(parsed.view)
     view.update(date_from=start.isoformat(), date_to=end.isoformat())
     rows = incidents.sort_values(["event_date", "id"])
+    on_last_day = deployments_active_between(layers.deployments, end, end)
+    bases = on_last_day.sort_values(["start_date", "id"])
     return {
         "view": view,
         "query": parsed.view.to_query_string(),
@@ -87,6 +98,16 @@ def view_summary(layers: AtlasLayers, query: str) -> dict[str, Any]:
                 "fatalities": None if pd.isna(r.fatalities) else int(r.fatalities),
             }
             for r in rows.itertuples(index=False)
+        ],
+        "deployments": [
+            {
+                "id": r.id,
+                "name": r.site,
+                "mission": r.mission,
+                "start": _day_or_none(r.start_date),
+                "end": _day_or_none(r.end_date),
+            }
+            for r in bases.itertuples(index=False)
         ],
     }
 

@@ -27,6 +27,8 @@ MISSION_SYMBOLS: dict[str, tuple[str, str]] = {
     "EUTM Mali": ("diamond", "#f2b701"),
     "Task Force Takuba": ("triangle", "#6b4c9a"),
     "Malian Armed Forces": ("star", "#2e7d32"),
+    "Wagner Group": ("diamond", "#8c1c13"),
+    "Africa Corps": ("triangle", "#c2410c"),
 }
 DEFAULT_MISSION_SYMBOL = ("circle", "#555555")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,12 @@ from loaders.tables import points_from_lonlat, read_csv_text, validate
 
 CURATED_DATASET = "curated"
 CURATED_LICENCE = "CC BY 4.0 (Mali Security Atlas curated set; facts from the cited sources)"
+CURATED_AS_OF = date(2026, 2, 21)
+"""The latest event date, deployment start or deployment end in the shipped curated files.
+
+The set, a selection and not a full count, runs to this day and no later; the credits say so.
+It is kept by hand with the data (``tests/test_curated_current.py`` checks it against the files).
+"""
 
 
 def _dates(column: pd.Series) -> pd.Series:

@@ -62,6 +62,8 @@ MISSIONS: tuple[str, ...] = (
     "EUTM Mali",
     "Task Force Takuba",
     "Malian Armed Forces",
+    "Wagner Group",
+    "Africa Corps",
 )
 
 # How exactly a date is known, as ACLED's time_precision (4 added for "the year only").

@@ -41,7 +41,14 @@ from loaders.vocabulary import ACTOR_FAMILIES
         ("Civilians", "Civilians"),
         ("Unidentified Armed Group (Mali)", "Unidentified"),
         ("Protesters (Mali)", "Other"),
-        ("Wagner Group", "Other"),
+        ("Wagner Group", "Other state forces"),
+        ("Africa Corps", "Other state forces"),
+        ("FLA: Azawad Liberation Front", "Azawad separatist movements"),
+        (
+            "CSP-DPA: Permanent Strategic Framework for Peace, Security and Development",
+            "Azawad separatist movements",
+        ),
+        ("Katiba Serma", "al-Qaeda network"),
     ],
 )
 def test_known_actor_names_map_to_their_family(name, family):

@@ -25,7 +25,7 @@ ACTOR_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bmujao\b|\bmujwa\b|oneness and jihad|unity and jihad", "al-Qaeda network"),
     (r"ansa[r]? ?(dine|eddine|al[- ]din)", "al-Qaeda network"),
     (
-        r"katiba (macina|massina)|macina liberation|\bflm\b|lib[ée]ration du macina",
+        r"katiba (macina|massina|serma)|macina liberation|\bflm\b|lib[ée]ration du macina",
         "al-Qaeda network",
     ),
     # The Islamic State's Sahel province, formerly ISGS.
@@ -37,7 +37,11 @@ ACTOR_PATTERNS: tuple[tuple[str, str], ...] = (
         r"\bcma\b|coordination of azawad|coordination des mouvements de l'azawad",
         "Azawad separatist movements",
     ),
-    (r"\bcsp(-psd)?\b|strategic framework for the defen[cs]e", "Azawad separatist movements"),
+    (r"\bcsp(-psd|-dpa)?\b|strategic framework for the defen[cs]e", "Azawad separatist movements"),
+    (
+        r"\bfla\b|azawad liberation front|front de lib[ée]ration de l'azawad",
+        "Azawad separatist movements",
+    ),
     (r"\bgatia\b|imghad|\bplatform\b|plateforme", "Pro-government militias"),
     # Community self-defence groups.
     (r"dan na a?mbassagou|\bdozos?\b|ethnic militia|communal militia", "Communal militias"),
@@ -48,6 +52,8 @@ ACTOR_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (r"forces of france|government of france|\bbarkhane\b|\bserval\b|french", "French forces"),
     (r"\bminusma\b|united nations|\bun\b|peacekeep", "UN peacekeepers"),
+    # Russia's forces in Mali: the Wagner Group, then Africa Corps.
+    (r"\bwagner\b|africa corps|forces of russia", "Other state forces"),
     (
         r"(military|police|gendarmerie) forces of|government of|\bg5 sahel\b|\btakuba\b|\beutm\b",
         "Other state forces",

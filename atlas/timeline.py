@@ -69,6 +69,10 @@ def month_of(day: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+PLAYER_SECONDS = 3.0
+"""How long the Incidents page's player shows each month."""
+
+
 def step_month(start: date, steps: int, data_start: date, data_end: date) -> tuple[date, date]:
     """The calendar month ``steps`` months after the one holding ``start``, within the data.
 

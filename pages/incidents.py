@@ -25,6 +25,7 @@ from ui.picks import (
     take_map_click,
     take_row_picked_in_table,
 )
+from ui.player import month_player
 from ui.view import current_view, request_range
 from ui.widgets import show_map
 
@@ -66,17 +67,7 @@ next_col.button(
     on_click=lambda: request_range(*step_month(end, 1, data_start, data_end)),
     width="stretch",
 )
-playing = play_col.toggle("Play", key="playing", help="Step forward one month every 3 seconds.")
-
-
-@st.fragment(run_every=3.0 if playing else None)
-def _player() -> None:
-    if st.session_state.get("playing") and end < data_end:
-        request_range(*step_month(end, 1, data_start, data_end))
-        st.rerun(scope="app")
-
-
-_player()
+month_player(play_col, start, end, data_start, data_end)
 
 take_row_picked_in_table()
 highlight, token = picked(), focus_token()

@@ -24,6 +24,7 @@ from atlas.access import RefusedError, cli_user, require, visible_layers
 from atlas.audit import read_log
 from atlas.briefing_cli import add_briefing_commands
 from atlas.export.cli import text_argument
+from atlas.extent import view_extent
 from atlas.fetch import add_fetch_commands
 from atlas.filters import deployments_active_between
 from atlas.mapping import view_layers
@@ -84,6 +85,7 @@ def view_summary(layers: AtlasLayers, query: str) -> dict[str, Any]:
     return {
         "view": view,
         "query": parsed.view.to_query_string(),
+        "extent": [round(v, 4) for v in view_extent(layers.regions, parsed.view)],
         "errors": [asdict(e) for e in parsed.errors],
         "count": len(incidents),
         "fatalities": int(incidents["fatalities"].fillna(0).sum()),

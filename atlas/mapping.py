@@ -28,6 +28,7 @@ from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
 from atlas.assets import localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, escape_html_all, is_missing, script_json
+from atlas.extent import view_extent
 from atlas.filters import (
     data_span,
     deployments_active_between,
@@ -466,22 +467,11 @@ def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
     )
 
 
-MALI_BOUNDS = [[10.0, -12.5], [25.0, 4.5]]
-
-
 def opening_bounds(layers: AtlasLayers, view: ViewState) -> list[list[float]]:
-    """Where a map without a centre opens: the regions the view chooses, else all of Mali.
-
-    ``[[south, west], [north, east]]``, with a margin of a tenth of the span (at least a
-    quarter of a degree) so the chosen regions' edges stay in sight.
-    """
-    chosen = layers.regions[layers.regions["iso_code"].isin(view.regions)]
-    if chosen.empty:
-        return MALI_BOUNDS
-    west, south, east, north = (float(v) for v in chosen.total_bounds)
-    pad_x = max((east - west) / 10, 0.25)
-    pad_y = max((north - south) / 10, 0.25)
-    return [[south - pad_y, west - pad_x], [north + pad_y, east + pad_x]]
+    """Where a map without a centre opens, as Leaflet takes bounds: ``[[south, west], [north,
+    east]]`` of the view's regions, else of all of Mali (:func:`atlas.extent.view_extent`)."""
+    west, south, east, north = view_extent(layers.regions, replace(view, lat=None, lon=None))
+    return [[south, west], [north, east]]
 
 
 def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -> folium.Map:

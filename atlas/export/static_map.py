@@ -43,16 +43,16 @@ from matplotlib.text import Text
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution
 from atlas.export.describe import ViewSummary
+from atlas.extent import MALI_EXTENT, SCREEN_PIXELS
+from atlas.extent import view_extent as framed_extent
 from atlas.filters import not_on_map_note
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from loaders import AtlasLayers
 
 PROJECTED_CRS = "EPSG:32630"
 GEOGRAPHIC_CRS = "EPSG:4326"
-MALI_BOUNDS = (-12.5, 10.0, 4.5, 25.0)  # lon/lat frame of the interactive map's default view
 DEFAULT_ZOOM = 5  # the interactive map's zoom when a view gives a centre without one
 LABEL_ZOOM = 7  # as on screen: towns of rank 3 are labelled from this zoom on
-SCREEN_PIXELS = (1000, 640)  # the interactive map's usual size, to turn a zoom into an extent
 WEB_MERCATOR_M_PER_PX = 156_543.03392  # ground metres per pixel at zoom 0 on the equator
 FONT_FAMILY = "DejaVu Sans"
 RASTER_MARKERS_ABOVE = 2_000
@@ -187,11 +187,12 @@ class Extent:
         return (x >= self.xmin) & (x <= self.xmax) & (y >= self.ymin) & (y <= self.ymax)
 
 
-def view_extent(summary: ViewSummary) -> Extent:
+def view_extent(summary: ViewSummary, regions: gpd.GeoDataFrame | None = None) -> Extent:
     """The part of the projected map the view shows, before fitting it to a page.
 
-    A view with a centre shows what the interactive map shows at its zoom; otherwise the
-    frame of Mali the interactive map opens on. As on screen, a centre nearer a pole than Web
+    A view with a centre shows what the interactive map shows at its zoom; otherwise what
+    the interactive map opens on: the view's regions (given ``regions``, the layer), else
+    all of Mali (:func:`atlas.extent.view_extent`). As on screen, a centre nearer a pole than Web
     Mercator reaches is taken at its limit; a centre too far east or west for the page's
     projection is taken at the nearest longitude it draws well.
     """
@@ -209,7 +210,8 @@ def view_extent(summary: ViewSummary) -> Extent:
         half_w = metres_per_px * SCREEN_PIXELS[0] / 2
         half_h = metres_per_px * SCREEN_PIXELS[1] / 2
         return Extent(x - half_w, x + half_w, y - half_h, y + half_h)
-    xmin, ymin, xmax, ymax = _TO_MAP.transform_bounds(*MALI_BOUNDS, densify_pts=21)
+    framed = MALI_EXTENT if regions is None else framed_extent(regions, view)
+    xmin, ymin, xmax, ymax = _TO_MAP.transform_bounds(*framed, densify_pts=21)
     return Extent(xmin, xmax, ymin, ymax)
 
 
@@ -889,7 +891,7 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     ax = fig.add_axes(lay.map_rect)
     map_w_in = lay.map_rect[2] * page.width_in
     map_h_in = lay.map_rect[3] * page.height_in
-    extent = view_extent(summary).fitted(map_w_in / map_h_in)
+    extent = view_extent(summary, layers.regions).fitted(map_w_in / map_h_in)
     ax.set_facecolor(style.BASEMAP_BACKGROUND)
     _draw_basemap(ax, layers, summary, k)
     if summary.view.shows("incidents") and not summary.placed.empty:

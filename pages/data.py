@@ -24,7 +24,21 @@ st.markdown(
 )
 
 st.subheader("Datasets feeding the maps")
-st.dataframe(datasets_table(layers(), store), hide_index=True, width="stretch")
+st.dataframe(
+    datasets_table(layers(), store).fillna("—"),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "name": "Dataset",
+        "format": "Format",
+        "kind": "Holds",
+        "rows": "Rows",
+        "date_min": "From",
+        "date_max": "To",
+        "licence": st.column_config.TextColumn("Licence and attribution", width="large"),
+        "imported_at": "Imported (UTC)",
+    },
+)
 if may(user, "remove_dataset"):
     for info in store.datasets():
         st.button(

@@ -19,7 +19,7 @@ from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view, set_view
-from ui.widgets import show_map
+from ui.widgets import event_type_bars, show_map
 
 require_frame()
 
@@ -71,22 +71,36 @@ show_map(
 )
 
 st.subheader("Timeline by mission")
+# The place first: every MINUSMA site's name starts "MINUSMA camp, …", which a cut label hides.
 bars = deployments.assign(
-    until=deployments["end_date"].fillna(pd.Timestamp(end)), label=deployments["site"]
+    until=deployments["end_date"].fillna(pd.Timestamp(end)),
+    label=deployments["location"] + " · " + deployments["mission"],
 )
 missions = [m for m in MISSION_SYMBOLS if m in set(bars["mission"])]
 chart = (
-    alt.Chart(bars[["label", "mission", "location", "start_date", "until"]])
+    alt.Chart(bars[["label", "mission", "site", "start_date", "until"]])
     .mark_bar(height=8)
     .encode(
         x=alt.X("start_date:T", title=None),
         x2="until:T",
-        y=alt.Y("label:N", sort=alt.SortField("start_date"), title=None),
+        y=alt.Y(
+            "label:N",
+            sort=alt.SortField("start_date"),
+            title=None,
+            axis=alt.Axis(labelLimit=320),
+        ),
         color=alt.Color(
             "mission:N",
+            title="Mission",
             scale=alt.Scale(domain=missions, range=[MISSION_SYMBOLS[m][1] for m in missions]),
+            legend=alt.Legend(labelLimit=260),
         ),
-        tooltip=["mission", "label", "location", "start_date:T", "until:T"],
+        tooltip=[
+            alt.Tooltip("mission", title="Mission"),
+            alt.Tooltip("site", title="Site"),
+            alt.Tooltip("start_date:T", title="From"),
+            alt.Tooltip("until:T", title="Until"),
+        ],
     )
 )
 rule = (
@@ -101,7 +115,7 @@ if point:
     if nearby.empty:
         st.info("None in this view.")
     else:
-        st.bar_chart(counts_by_period(nearby, "month"), y_label="incidents per month", height=200)
+        event_type_bars(counts_by_period(nearby, "month"), "incidents per month", 200)
         listed = incident_table(nearby, TABLE_ROWS_MAX)
         st.dataframe(listed, hide_index=True, width="stretch")
         if note := table_note(len(listed), len(nearby)):

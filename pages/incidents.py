@@ -10,7 +10,6 @@ import streamlit as st
 
 from atlas.filters import data_span
 from atlas.mapping import view_layers, view_map
-from atlas.style import EVENT_TYPE_COLOURS
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
 from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
@@ -27,7 +26,7 @@ from ui.picks import (
 )
 from ui.player import month_player
 from ui.view import current_view, request_range
-from ui.widgets import show_map
+from ui.widgets import event_type_bars, show_map
 
 require_frame()
 
@@ -85,12 +84,7 @@ by_type = counts_by_period(incidents, period)
 if by_type.empty:
     st.info("No incidents in this view.")
 else:
-    st.bar_chart(
-        by_type,
-        color=[EVENT_TYPE_COLOURS.get(c, "#7f7f7f") for c in by_type.columns],
-        y_label="incidents",
-        height=220,
-    )
+    event_type_bars(by_type, "incidents", 220)
     st.line_chart(
         counts_by_period(incidents, period, by=None)["fatalities"], height=160, y_label="fatalities"
     )

@@ -20,7 +20,7 @@ from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
-from ui.widgets import show_map
+from ui.widgets import event_type_bars, show_map
 
 require_frame()
 
@@ -95,14 +95,21 @@ incidents = incidents[incidents["admin1"] == code]
 if incidents.empty:
     st.info(f"No incidents in {names[code]} in this view.")
 else:
-    st.bar_chart(counts_by_period(incidents, "month"), y_label="incidents per month", height=220)
+    event_type_bars(counts_by_period(incidents, "month"), "incidents per month", 220)
     actors_col, types_col, towns_col = st.columns(3)
     actors_col.markdown("**Top actors**")
-    actors_col.dataframe(top_counts(incidents, ["actor1", "actor2"]).rename("incidents"))
+    actors_col.dataframe(
+        top_counts(incidents, ["actor1", "actor2"]).rename("Incidents").rename_axis("Actor"),
+        column_config={"Actor": st.column_config.TextColumn(width="large")},
+    )
     types_col.markdown("**Event types**")
-    types_col.dataframe(top_counts(incidents, ["event_type"]).rename("incidents"))
+    types_col.dataframe(
+        top_counts(incidents, ["event_type"]).rename("Incidents").rename_axis("Event type")
+    )
     towns_col.markdown("**Towns most affected** (within 30 km)")
-    towns_col.dataframe(towns_most_affected(incidents, data.towns).rename("incidents"))
+    towns_col.dataframe(
+        towns_most_affected(incidents, data.towns).rename("Incidents").rename_axis("Town")
+    )
     st.markdown("**Deadliest incidents**")
     st.dataframe(incident_table(deadliest(incidents)), hide_index=True, width="stretch")
 

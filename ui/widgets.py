@@ -6,10 +6,12 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 import streamlit_folium
 from streamlit_folium import st_folium
 
+from atlas import style
 from atlas.attribution import footer_markdown
 from atlas.datasets import DatasetStore
 from atlas.mapping import LayeredMap
@@ -116,6 +118,17 @@ def show_map(
         "tooltip": state.get("last_object_clicked_tooltip"),
         "count": state.get("last_object_clicked_count"),
     }
+
+
+def event_type_bars(by_type: pd.DataFrame, y_label: str, height: int) -> None:
+    """Incidents per period stacked by event type, in the map's colours (one palette)."""
+    colours: list[Any] = style.event_colours(pd.Series(by_type.columns))
+    st.bar_chart(
+        by_type,
+        color=colours,
+        y_label=y_label,
+        height=height,
+    )
 
 
 def footer() -> None:

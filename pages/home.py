@@ -11,7 +11,7 @@ from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
-from ui.widgets import show_map
+from ui.widgets import copy_link_button, show_map
 
 require_frame()
 
@@ -54,5 +54,6 @@ show_map(
     height=660,
     cache_key=(layers_key(), "view", view.to_query_string()),
 )
+copy_link_button()
 
 export_panel(data, view)

@@ -26,7 +26,7 @@ from ui.picks import (
 )
 from ui.player import month_player
 from ui.view import current_view, request_range
-from ui.widgets import event_type_bars, show_map
+from ui.widgets import copy_link_button, event_type_bars, show_map
 
 require_frame()
 
@@ -78,6 +78,7 @@ clicked = show_map(
     on_click=True,
 )
 take_map_click(clicked, incidents)
+copy_link_button()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
 by_type = counts_by_period(incidents, period)

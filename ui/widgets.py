@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_folium
 from streamlit_folium import st_folium
 
@@ -118,6 +120,15 @@ def show_map(
         "tooltip": state.get("last_object_clicked_tooltip"),
         "count": state.get("last_object_clicked_count"),
     }
+
+
+_COPY_LINK = (Path(__file__).parent / "assets" / "copy_link.html").read_text(encoding="utf-8")
+
+
+def copy_link_button() -> None:
+    """A button under a map that copies the page's link with the map's centre and zoom as
+    the reader left them (read in the browser, so panning never reruns the page)."""
+    components.html(_COPY_LINK, height=40)
 
 
 def event_type_bars(by_type: pd.DataFrame, y_label: str, height: int) -> None:

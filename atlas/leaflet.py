@@ -372,6 +372,55 @@ fill();"""
         super().__init__({})
 
 
+class TileFallback(ScriptElement):
+    """An online basemap that cannot load (no network in the room) gives way to the offline
+    one, and the map says why, instead of staying blank."""
+
+    _js = """
+var current = null;
+function offline(){
+  var control = window.layer_control, found = null;
+  if (control && control._layers) {
+    control._layers.forEach(function(entry){
+      var tiles = entry.layer instanceof L.TileLayer;
+      if (!entry.overlay && !tiles && !found) { found = entry.layer; }
+    });
+  }
+  return found;
+}
+function say(text){
+  var note = L.control({position: 'bottomleft'});
+  note.onAdd = function(){
+    var box = L.DomUtil.create('div', 'atlas-tile-note');
+    box.textContent = text;
+    box.style.cssText = 'background:#fff8e1;border:1px solid #e0b000;border-radius:4px;'
+      + 'padding:4px 8px;font:13px sans-serif;max-width:320px;';
+    return box;
+  };
+  note.addTo(parent);
+  setTimeout(function(){ parent.removeControl(note); }, 10000);
+}
+parent.on('baselayerchange', function(e){
+  var previous = current || offline();
+  current = e.layer;
+  if (!(e.layer instanceof L.TileLayer)) { return; }
+  e.layer.once('tileerror', function(){
+    if (current !== e.layer) { return; }
+    parent.removeLayer(e.layer);
+    if (previous) { parent.addLayer(previous); current = previous; }
+    say(opts.message);
+  });
+});"""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "message": "The online basemap could not be loaded (no network?): back to "
+                "the offline basemap."
+            }
+        )
+
+
 class FocusOn(ScriptElement):
     """Centres the map on a place when its group joins the map, once per ``token``.
 

@@ -52,6 +52,7 @@ from atlas.leaflet import (
     NoteMarkers,
     PluginAssets,
     RawText,
+    TileFallback,
     TownMarkers,
     geojson_text,
 )
@@ -497,6 +498,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
     assert isinstance(figure, Figure)
     figure.header.add_child(RawText(_CSS % {"background": style.BASEMAP_BACKGROUND}))
     fmap.add_child(MapSetup(map_attribution()))
+    fmap.add_child(TileFallback())
     if height == FILL_FRAME:
         fmap.add_child(FillFrame())
     _basemap(layers).add_to(fmap)

@@ -19,7 +19,7 @@ from ui.frame import require_frame
 from ui.picks import (
     ROWS,
     focus_token,
-    picked,
+    ringed,
     select_picked_row,
     take_map_click,
     take_row_picked_in_table,
@@ -69,7 +69,7 @@ next_col.button(
 month_player(play_col, start, end, data_start, data_end)
 
 take_row_picked_in_table()
-highlight, token = picked(), focus_token()
+highlight, token = ringed(), focus_token()
 clicked = show_map(
     lambda: view_map(data, view, highlight_id=highlight, focus_token=token),
     key="incidents_map",
@@ -106,7 +106,7 @@ st.dataframe(
 )
 if note := table_note(len(table), len(incidents)):
     st.caption(note)
-if (ringed := picked()) and (incidents["id"] == ringed).any():
-    st.caption(f"Ringed on the map: incident {ringed}.")
+if (ring := ringed()) and (incidents["id"] == ring).any():
+    st.caption(f"Ringed on the map: incident {ring}.")
 
 export_panel(data, view)

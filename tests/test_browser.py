@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -85,32 +87,24 @@ def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artif
     assert all(on_map)  # every group still held is one the map shows
 
 
-def test_a_clicked_marker_selects_its_row_and_is_ringed(served_app, browser):
+def test_a_clicked_marker_selects_its_row_and_its_popup_stays_open(served_app, browser):
     # November 2015 in Bamako: the Radisson Blu attack, drawn large (22 deaths), and others.
     browser.get(served_app.url + "/incidents?from=2015-11-01&to=2015-11-30")
     assert map_counts(browser)["incidents"] >= 2
     map_script(browser, "window.__sameMap = true;")
     click_first(browser, "path.atlas-incident")
-    caption = WebDriverWait(browser, 30).until(
-        lambda d: d.find_element(By.XPATH, "//*[contains(text(), 'Ringed on the map')]")
-    )
-    assert "MSA-I-0053" in caption.text
     selected = WebDriverWait(browser, 30).until(
         lambda d: d.find_elements(
             By.CSS_SELECTOR, '[data-testid="stDataFrame"] tr[aria-selected="true"]'
         )
     )
     assert [row.get_attribute("textContent")[:16] for row in selected] == ["2015-11-20Bamako"]
-    WebDriverWait(browser, 30).until(
-        lambda d: (
-            map_script(d, "return document.querySelectorAll('path.atlas-highlight').length") == 1
-        )
-    )
-    # The ring joins the map that is already there, centred on the incident.
-    assert map_script(browser, "return window.__sameMap === true && window.map.getZoom() >= 8")
-    centre = "var c = window.map.getCenter(); return [c.lat, c.lng];"
-    assert map_script(browser, centre) == pytest.approx([12.6091, -7.9752], abs=0.01)
-    # The reader pans away; a change of the view redraws the overlays, not where the map is ...
+    # The rerun that selected the row left the map as it was: the popup is still open.
+    time.sleep(3)
+    popup = "var p = document.querySelector('.leaflet-popup-content'); return p && p.innerText;"
+    assert "Bamako" in (map_script(browser, popup) or "")
+    assert map_script(browser, "return window.__sameMap === true")
+    # The reader pans away; a change of the view redraws the overlays, not where the map is.
     map_script(browser, "window.map.setView([16.27, -0.04], 6);")
     map_script(browser, "window.__before = window.feature_group[0];")
     rings = "//label[.//p[text()='Show location uncertainty']]//input"
@@ -118,12 +112,8 @@ def test_a_clicked_marker_selects_its_row_and_is_ringed(served_app, browser):
     WebDriverWait(browser, 30).until(
         lambda d: map_script(d, "return window.feature_group[0] !== window.__before;")
     )
+    centre = "var c = window.map.getCenter(); return [c.lat, c.lng];"
     assert map_script(browser, centre) == pytest.approx([16.27, -0.04], abs=0.01)
-    # ... and a second click on the same marker brings it back.
-    click_first(browser, "path.atlas-incident")
-    WebDriverWait(browser, 30).until(
-        lambda d: map_script(d, centre) == pytest.approx([12.6091, -7.9752], abs=0.01)
-    )
 
 
 def test_a_url_reopens_its_view_in_a_fresh_browser(served_app, browser, shipped):

@@ -1,9 +1,10 @@
 """The incident a reader picked, shared by the Incidents page's map and table.
 
-A pick comes from a click on a marker or from a row of the table. The map rings the picked
-incident and centres on it once per pick; the table shows its row selected, whichever way it
-was picked. The table's own selection is a row position in the table the last run drew, so
-it is read against the ids that table listed.
+A pick comes from a click on a marker or from a row of the table; the table shows its row
+selected, whichever way it was picked. A row picked in the table is also ringed on the map,
+which centres on it once per pick. A click on the map changes nothing on the map: the reader
+is looking at the incident already, and its popup stays open. The table's own selection is a
+row position in the table the last run drew, so it is read against the ids that table listed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import streamlit as st
 
 from atlas.picking import incident_at
 
-PICKED = "picked_incident"  # the id of the incident ringed on the map
+PICKED = "picked_incident"  # the id of the incident picked (its table row is selected)
+RINGED = "ringed_incident"  # the id of the incident ringed on the map (picked in the table)
 ROWS = "incident_rows"  # the table's widget; its selection is a row position
 LISTED = "incident_rows_listed"  # the ids of the rows the table showed, in order
 SELECTED = "incident_rows_selected"  # the row selected for the reader by the last run
@@ -30,18 +32,28 @@ def picked() -> str | None:
     return None if value is None else str(value)
 
 
+def ringed() -> str | None:
+    """The id of the incident ringed on the map, if any."""
+    value = st.session_state.get(RINGED)
+    return None if value is None else str(value)
+
+
 def focus_token() -> str:
     """Names the current pick; the map recentres when it changes."""
-    return f"{picked()}#{st.session_state.get(PICKS, 0)}"
+    return f"{ringed()}#{st.session_state.get(PICKS, 0)}"
 
 
-def _pick(incident_id: str | None) -> None:
-    """Ring an incident (None: none) and have the map centre on it, even if already ringed."""
+def _pick(incident_id: str | None, *, ring: bool = True) -> None:
+    """Pick an incident (None: none); with ``ring``, ring it and have the map centre on it,
+    even if it is ringed already."""
     if incident_id is None:
         st.session_state.pop(PICKED, None)
+        st.session_state.pop(RINGED, None)
         return
     st.session_state[PICKED] = incident_id
-    st.session_state[PICKS] = st.session_state.get(PICKS, 0) + 1
+    if ring:
+        st.session_state[RINGED] = incident_id
+        st.session_state[PICKS] = st.session_state.get(PICKS, 0) + 1
 
 
 def take_row_picked_in_table() -> None:
@@ -62,7 +74,7 @@ def take_row_picked_in_table() -> None:
 
 
 def take_map_click(clicked: dict[str, Any] | None, incidents: gpd.GeoDataFrame) -> None:
-    """Pick the incident a new click on the map landed on, and rerun to ring it.
+    """Pick the incident a new click on the map landed on, and rerun to select its row.
 
     The map reports its last click on every run; a new click has a new count.
     """
@@ -74,7 +86,7 @@ def take_map_click(clicked: dict[str, Any] | None, incidents: gpd.GeoDataFrame) 
     st.session_state[SEEN_CLICKS] = clicked["count"]
     hit = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
     if hit:
-        _pick(hit)
+        _pick(hit, ring=False)
         st.rerun()
 
 

@@ -411,7 +411,8 @@ def _region_labels(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return labelled
 
 
-def _regions(layers: AtlasLayers) -> folium.FeatureGroup:
+def _regions(layers: AtlasLayers, chosen: tuple[str, ...] = ()) -> folium.FeatureGroup:
+    """Region outlines; with regions ``chosen``, theirs drawn firm and the others dimmed."""
     text = geojson_text(layers.regions, "outlines", lambda: _region_labels(layers.regions))
     outline = {
         "fill": True,
@@ -420,9 +421,13 @@ def _regions(layers: AtlasLayers) -> folium.FeatureGroup:
         "weight": 1.2,
         "dashArray": "4 3",
     }
-    highlight = {"weight": 2.5, "fillOpacity": 0.08}
-    layer = GeoJsonLayer(text, {"style": outline, "highlight": highlight, "tooltip": "label"})
-    return _group_of(layer, LAYER_TITLES["regions"])
+    options: dict[str, Any] = {"style": outline, "tooltip": "label"}
+    options["highlight"] = {"weight": 2.5, "fillOpacity": 0.08}
+    if chosen:
+        options["style"] = {**outline, "fillColor": "#ffffff", "fillOpacity": 0.45}
+        firm = {"fillOpacity": 0.0, "weight": 2.8, "dashArray": None, "color": "#222222"}
+        options["styleBy"] = {"key": "iso_code", "values": dict.fromkeys(chosen, firm)}
+    return _group_of(GeoJsonLayer(text, options), LAYER_TITLES["regions"])
 
 
 def _rivers(layers: AtlasLayers) -> folium.FeatureGroup:
@@ -512,7 +517,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
             max_zoom=MAX_ZOOM,
         ).add_to(fmap)
     if view.shows("regions"):
-        _regions(layers).add_to(fmap)
+        _regions(layers, view.regions).add_to(fmap)
     if view.shows("rivers"):
         _rivers(layers).add_to(fmap)
     if view.shows("towns"):

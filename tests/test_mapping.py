@@ -138,3 +138,11 @@ def test_a_map_of_chosen_regions_opens_on_them(layers):
     assert east - west < 2
     assert north - south < 2
     assert "fitBounds" in _html(layers, ViewState(regions=("ML-BKO",)))
+
+
+def test_chosen_regions_are_drawn_firm_and_the_others_dimmed(layers):
+    plain = _html(layers)
+    chosen = _html(layers, ViewState(regions=("ML-BKO",)))
+    assert '"styleBy":{"key":"iso_code","values":{"ML-BKO":' in chosen
+    assert '"fillOpacity":0.45' in chosen
+    assert '"key":"iso_code"' not in plain

@@ -303,13 +303,18 @@ def _draw_basemap(ax: Axes, layers: AtlasLayers, summary: ViewSummary, k: float)
         ax=ax, color=style.MALI_FILL, edgecolor=style.BORDER_COLOUR, linewidth=1.8 * k, zorder=1.1
     )
     if summary.view.shows("regions"):
-        _projected(layers.regions).boundary.plot(
+        regions = _projected(layers.regions)
+        regions.boundary.plot(
             ax=ax,
             color=style.REGION_OUTLINE,
             linewidth=1.0 * k,
             linestyle=(0, (4, 3)),
             zorder=2,
         )
+        chosen = regions["iso_code"].isin(summary.view.regions)
+        if chosen.any():  # as on screen: the chosen regions firm, the others dimmed
+            regions.loc[~chosen].plot(ax=ax, color="#ffffff", alpha=0.45, linewidth=0, zorder=2.1)
+            regions.loc[chosen].boundary.plot(ax=ax, color="#222222", linewidth=2.4 * k, zorder=2.2)
     if summary.view.shows("rivers"):
         _projected(layers.rivers).plot(
             ax=ax, color=style.RIVER_COLOUR, linewidth=2.0 * k, alpha=0.9, zorder=3

@@ -52,7 +52,8 @@ geodata: setup
 
 # Benchmarks print figures and ratios; they are not tests. The slider one needs chromium.
 bench: setup dev browser
-	$(PY) -m bench.map_bench
+	$(PY) -m bench.map --events 100000 --json
+	$(PY) -m bench.map --events 1000000 --json
 	$(PY) -m bench.import_bench
 	$(PY) -m bench.export_bench
 	$(PY) -m bench.slider_bench

@@ -38,7 +38,8 @@ def hex_resolution(zoom: int | None) -> int:
     return ZOOM_TO_RESOLUTION.get(zoom, DEFAULT_HEX_RESOLUTION) if zoom else DEFAULT_HEX_RESOLUTION
 
 
-PRECOMPUTED_RESOLUTIONS = (3, 4, 5, 6)
+PRECOMPUTED_RESOLUTIONS = tuple(sorted(set(ZOOM_TO_RESOLUTION.values()) | {DEFAULT_HEX_RESOLUTION}))
+"""Every resolution a map asks for, so no redraw locates points again."""
 
 
 def cell_column(resolution: int) -> str:
@@ -47,10 +48,12 @@ def cell_column(resolution: int) -> str:
 
 
 def with_cells(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy with each incident's H3 cell at the usual resolutions, computed once at load.
+    """A copy with each incident's H3 cell at every resolution a map uses, computed once at load.
 
-    A map in hexagons then only counts a column, instead of locating every point again on
-    each redraw (about 0.2 s at 100,000 incidents).
+    The cells are H3 indexes as ``uint64``: a map in hexagons then only counts integers,
+    instead of locating every point again on each redraw. Each resolution is located on its
+    own: an H3 parent cell does not quite cover its children, so a parent would put points
+    near a cell's edge in the neighbouring hexagon.
     """
     located = incidents.copy()
     lats, lons = located.geometry.y.to_numpy(), located.geometry.x.to_numpy()
@@ -59,8 +62,13 @@ def with_cells(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return located
 
 
-def _cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> list[str]:
-    return [h3.latlng_to_cell(lat, lon, resolution) for lat, lon in zip(lats, lons, strict=True)]
+def _cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> np.ndarray:
+    locate = h3.api.numpy_int.latlng_to_cell
+    return np.fromiter(
+        (locate(lat, lon, resolution) for lat, lon in zip(lats, lons, strict=True)),
+        dtype=np.uint64,
+        count=len(lats),
+    )
 
 
 def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
@@ -77,20 +85,25 @@ def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs="EPSG:4326")
     column = cell_column(resolution)
     if column in incidents:
-        cells = incidents[column].to_numpy()
+        cells = incidents[column].to_numpy(dtype=np.uint64)
     else:
         cells = _cells(incidents.geometry.y.to_numpy(), incidents.geometry.x.to_numpy(), resolution)
-    frame = pd.DataFrame(
-        {"cell": cells, "fatalities": incidents["fatalities"].fillna(0).to_numpy(dtype=np.int64)}
-    )
-    counts = (
-        frame.groupby("cell")
-        .agg(incidents=("cell", "size"), fatalities=("fatalities", "sum"))
-        .reset_index()
-        .sort_values(["incidents", "cell"], ascending=[False, True], ignore_index=True)
-    )
+    # Counting integers with numpy: a pandas groupby over a million strings took ten times as long.
+    found, which, counts = np.unique(cells, return_inverse=True, return_counts=True)
+    deaths = incidents["fatalities"].fillna(0).to_numpy(dtype=np.int64)
+    fatalities = np.bincount(which, weights=deaths, minlength=len(found)).astype(np.int64)
+    # Hex strings of one resolution have one length, so integer order is the strings' order.
+    order = np.lexsort((found, -counts))
+    names = [h3.int_to_str(int(cell)) for cell in found[order]]
     shapes = [
-        Polygon([(round(lon, 4), round(lat, 4)) for lat, lon in h3.cell_to_boundary(cell)])
-        for cell in counts["cell"]
+        Polygon([(round(lon, 4), round(lat, 4)) for lat, lon in h3.cell_to_boundary(name)])
+        for name in names
     ]
-    return gpd.GeoDataFrame(counts, geometry=shapes, crs="EPSG:4326")[columns]
+    counted = pd.DataFrame(
+        {
+            "cell": names,
+            "incidents": counts[order].astype(np.int64),
+            "fatalities": fatalities[order],
+        }
+    )
+    return gpd.GeoDataFrame(counted, geometry=shapes, crs="EPSG:4326")[columns]

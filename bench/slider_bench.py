@@ -22,13 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import geopandas as gpd
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from atlas.paths import GEODATA_DIR, REPO_ROOT
-from bench.map_bench import synthetic_incidents
+from bench.synthetic import synthetic_incidents
 from tests.serving import headless_chromium, serve_app
 
 _HEX_COUNT_JS = """
@@ -45,7 +46,9 @@ def write_geodata(folder: Path, count: int) -> None:
     for path in GEODATA_DIR.iterdir():
         if path.suffix in (".geojson", ".csv"):
             shutil.copy(path, folder / path.name)
-    incidents = synthetic_incidents(count)
+    incidents = synthetic_incidents(
+        count, gpd.read_file(folder / "towns.geojson"), gpd.read_file(folder / "rivers.geojson")
+    )
     table = incidents.assign(
         event_date=incidents["event_date"].dt.strftime("%Y-%m-%d"),
         latitude=incidents.geometry.y.round(4),

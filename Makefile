@@ -58,6 +58,7 @@ bench: setup dev browser
 	$(PY) -m bench.export_bench
 	$(PY) -m bench.slider_bench
 	$(PY) -m bench.slider_bench --page incidents
+	$(PY) -m bench.load --sessions 40 --json
 
 clean:
 	rm -rf $(VENV) static/vendor build artifacts .mypy_cache .ruff_cache .pytest_cache

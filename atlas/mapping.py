@@ -586,7 +586,8 @@ def view_overlays(
     groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
         groups.append(_deployments(deployments))
-    placed = incidents.loc[on_map(incidents)]
+    drawn = on_map(incidents)
+    placed = incidents if drawn.all() else incidents.loc[drawn]  # no copy when all are drawn
     mode = resolve_mode(view.agg, len(placed))
     if view.shows("incidents"):
         groups.append(incidents_layer(placed, view, mode))

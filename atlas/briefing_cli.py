@@ -1,7 +1,8 @@
 """``python -m atlas briefings``: list, add, show, remove and pack briefings; what changed.
 
 A briefing name that is not a safe slug, a view string that does not parse and a missing
-briefing each end with exit code 2 and one line naming it.
+briefing each raise :class:`atlas.briefings.BriefingError`, which ``python -m atlas`` ends
+with exit code 2 and one line naming it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from atlas.access import cli_user
-from atlas.briefings import BriefingError, BriefingStore, BriefingView, new_briefing, parse_time
+from atlas.briefings import BriefingStore, BriefingView, new_briefing, parse_time
 from atlas.export.cli import text_argument
 
 EXIT_BAD_INPUT = 2
@@ -46,28 +47,20 @@ def _add(args: argparse.Namespace) -> int:
     captions: list[str] = args.caption or []
     if len(captions) > len(args.view):
         return _fail(f"{len(captions)} captions for {len(args.view)} views")
-    try:
-        views = [
-            BriefingView.checked(
-                query, captions[n] if n < len(captions) else f"View {n + 1}", note=""
-            )
-            for n, query in enumerate(args.view)
-        ]
-        user = cli_user()
-        briefing = BriefingStore(args.data).create(
-            new_briefing(args.name, args.title or args.name, views, user), user
-        )
-    except BriefingError as exc:
-        return _fail(str(exc))
+    views = [
+        BriefingView.checked(query, captions[n] if n < len(captions) else f"View {n + 1}")
+        for n, query in enumerate(args.view)
+    ]
+    user = cli_user()
+    briefing = BriefingStore(args.data).create(
+        new_briefing(args.name, args.title or args.name, views, user), user
+    )
     print(f"added briefing {briefing.name!r} with {len(briefing.views)} views")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    try:
-        briefing = BriefingStore(args.data).get(args.name)
-    except BriefingError as exc:
-        return _fail(str(exc))
+    briefing = BriefingStore(args.data).get(args.name)
     if args.json:
         print(json.dumps(briefing.to_json(), ensure_ascii=False))
         return 0
@@ -82,10 +75,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    try:
-        BriefingStore(args.data).delete(args.name, cli_user())
-    except BriefingError as exc:
-        return _fail(str(exc))
+    BriefingStore(args.data).delete(args.name, cli_user())
     print(f"removed briefing {args.name!r}")
     return 0
 
@@ -94,10 +84,7 @@ def _pack(args: argparse.Namespace) -> int:
     from atlas.export.cli import write_pack
     from atlas.view import parse_query_string
 
-    try:
-        briefing = BriefingStore(args.data).get(args.name)
-    except BriefingError as exc:
-        return _fail(str(exc))
+    briefing = BriefingStore(args.data).get(args.name)
     views = [(parse_query_string(v.query).view, v.caption) for v in briefing.views]
     return write_pack(views, briefing.title, args.out, args.geodata)
 
@@ -105,10 +92,7 @@ def _pack(args: argparse.Namespace) -> int:
 def _changes(args: argparse.Namespace) -> int:
     from atlas.history import changes_since
 
-    try:
-        briefing = BriefingStore(args.data).get(args.name)
-    except BriefingError as exc:
-        return _fail(str(exc))
+    briefing = BriefingStore(args.data).get(args.name)
     since = args.since or (
         parse_time(briefing.last_presented_at) if briefing.last_presented_at else None
     )

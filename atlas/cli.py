@@ -23,6 +23,7 @@ import pandas as pd
 from atlas.access import RefusedError, cli_user, require, visible_layers
 from atlas.audit import read_log
 from atlas.briefing_cli import add_briefing_commands
+from atlas.briefings import BriefingError
 from atlas.export.cli import text_argument
 from atlas.extent import view_extent
 from atlas.fetch import add_fetch_commands
@@ -234,6 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = EXIT_BAD_INPUT
         except RefusedError as refusal:
             print(f"error: refused: {refusal.reason}", file=sys.stderr)
+            code = EXIT_BAD_INPUT
+        except BriefingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             code = EXIT_BAD_INPUT
         # Output to a pipe is buffered: a reader that has gone shows up here at the latest.
         sys.stdout.flush()

@@ -281,3 +281,20 @@ def sign_in(at: Any, email: str) -> None:
     """Make an AppTest run as ``email``, signed in."""
     at.secrets = dict(SIGN_IN_SECRETS)
     at.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0]}
+
+
+ROLES = """
+[[users]]
+email = "viewer@example.org"
+role = "viewer"
+
+[[users]]
+email = "gao@example.org"
+role = "analyst"
+regions = ["ML-7"]
+
+[[users]]
+email = "admin@example.org"
+role = "admin"
+"""
+"""A roles file of three people: a viewer, an analyst restricted to Gao (ML-7), an admin."""

@@ -21,25 +21,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.factories import incident_row, small_geodata_dir
+from tests.factories import ROLES, incident_row, small_geodata_dir
 from tests.serving import REPO, ServedApp, free_port, headless_chromium, serve_app
 
 pytestmark = pytest.mark.browser
 
-ROLES = """
-[[users]]
-email = "viewer@example.org"
-role = "viewer"
-
-[[users]]
-email = "gao@example.org"
-role = "analyst"
-regions = ["ML-7"]
-
-[[users]]
-email = "admin@example.org"
-role = "admin"
-"""
 PEOPLE = ("viewer@example.org", "gao@example.org", "admin@example.org", "stranger@example.org")
 
 

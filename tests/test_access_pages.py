@@ -14,24 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from atlas.audit import read_log
 from atlas.datasets import DatasetStore
-from tests.factories import SIGN_IN_SECRETS, incident_row, small_geodata_dir
+from tests.factories import ROLES, SIGN_IN_SECRETS, incident_row, small_geodata_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
-ROLES = """
-[[users]]
-email = "viewer@example.org"
-role = "viewer"
-
-[[users]]
-email = "gao@example.org"
-role = "analyst"
-regions = ["ML-7"]
-
-[[users]]
-email = "admin@example.org"
-role = "admin"
-"""
 
 pytestmark = pytest.mark.usefixtures("navigation_owns_pages")
 

@@ -76,6 +76,13 @@ def kiosk() -> None:
     st.html(KIOSK_CSS)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _changes(fingerprint: str, since: str, regions: frozenset[str] | None) -> Changes:
+    # Read once per state of the store, moment and restriction, not on every step of a slide.
+    del fingerprint  # part of the cache key only
+    return changes_since(parse_time(since), regions=regions)
+
+
 def slides_of(
     briefing: Briefing, regions: frozenset[str] | None
 ) -> tuple[list[BriefingView | None], Changes | None]:
@@ -91,7 +98,7 @@ def slides_of(
     if before is None:
         return slides, None
     try:
-        changes = changes_since(parse_time(before), regions=regions)
+        changes = _changes(layers_key()[0], before, regions)
     except LayerError as exc:
         st.warning(f"What changed since the last presentation cannot be shown: {exc}")
         changes = Changes(parse_time(before), (), (), (), complete=False)

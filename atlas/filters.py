@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from atlas.lineage import expand_actors
@@ -166,20 +167,25 @@ def headline(selected: gpd.GeoDataFrame, active: gpd.GeoDataFrame, top: int = 3)
         count in the totals but not in the ranking.
     """
     fatalities = selected["fatalities"]
-    in_mali = selected.dropna(subset=["admin1_name"])
-    ranked = (
-        in_mali.groupby("admin1_name")
-        .agg(n=("id", "size"), dead=("fatalities", "sum"))
-        .sort_values(["n", "dead"], ascending=False)
-        .head(top)
+    # Counted over integer region codes: a pandas groupby cost more than every other figure
+    # together, on each rerun of every session. Codes follow the names' order, and the sort
+    # below is stable, so ties still rank alphabetically.
+    codes, names = pd.factorize(selected["admin1_name"], sort=True)
+    in_mali = codes >= 0  # a missing region is coded -1
+    counts = np.bincount(codes[in_mali], minlength=len(names))
+    dead = np.bincount(
+        codes[in_mali],
+        weights=fatalities.fillna(0).to_numpy(float)[in_mali],
+        minlength=len(names),
     )
+    ranked = np.lexsort((-dead, -counts))[:top]
     placed = on_map(selected)
     return Headline(
         incidents=len(selected),
         fatalities=int(fatalities.sum(skipna=True)),
         incidents_without_fatality_figure=int(fatalities.isna().sum()),
         active_deployments=len(active),
-        top_regions=tuple((str(name), int(n)) for name, n in ranked["n"].items()),
+        top_regions=tuple((str(names[code]), int(counts[code])) for code in ranked),
         outside_mali=int((placed & (selected["country"] != MALI)).sum()),
         not_on_map=int((~placed).sum()),
     )

@@ -46,10 +46,12 @@ class EmbeddedStore:
         imported datasets and of the notes."""
         digest = hashlib.sha256(str(self.geodata_dir.resolve()).encode())
         for name in sorted([*LAYER_FILES.values(), LINEAGE_FILE]):
-            path = self.geodata_dir / name
-            size, mtime = (
-                (path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else (-1, -1)
-            )
+            # One stat a file: this runs on every rerun of every session.
+            try:
+                found = (self.geodata_dir / name).stat()
+                size, mtime = found.st_size, found.st_mtime_ns
+            except FileNotFoundError:
+                size, mtime = -1, -1
             digest.update(f"{name}:{size}:{mtime};".encode())
         digest.update(f"datasets:{self.datasets.fingerprint()};".encode())
         digest.update(f"notes:{self.notes.fingerprint()};".encode())

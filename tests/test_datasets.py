@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -125,6 +126,19 @@ def test_maps_get_curated_and_imported_incidents_and_deployments(store, geodata)
     assert layers.incidents["event_date"].is_monotonic_increasing
     assert len(layers.deployments) == 2 + 3
     assert layers.incidents["fatalities"].dtype == "Int64"
+
+
+def test_fingerprint_follows_each_layer_file(store, geodata):
+    embedded = EmbeddedStore(geodata, data_folder=store.folder)
+    first = embedded.fingerprint()
+    assert embedded.fingerprint() == first
+    layer = sorted(geodata.iterdir())[0]
+    stamp = layer.stat().st_mtime_ns
+    os.utime(layer, ns=(stamp + 10**9, stamp + 10**9))
+    touched = embedded.fingerprint()
+    assert touched != first
+    layer.unlink()  # a missing file changes the key instead of failing
+    assert embedded.fingerprint() not in (first, touched)
 
 
 def test_datasets_table_starts_with_the_curated_set(store, geodata):

@@ -53,3 +53,22 @@ def test_data_span_is_never_a_single_day(tmp_path):
     empty = replace(one, incidents=one.incidents.iloc[0:0])
     first, last = data_span(empty)
     assert (last - first).days == 365
+
+
+def test_headline_ranks_by_count_then_fatalities_then_name(tmp_path):
+    def at(ident, lat, lon, fatalities):
+        return incident_row(id=ident, latitude=lat, longitude=lon, fatalities=fatalities)
+
+    gao = [at("G-1", "16.27", "-0.04", "4"), at("G-2", "16.27", "-0.04", "")]
+    bamako = [at("B-1", "12.6392", "-8.0029", "5"), at("B-2", "12.6392", "-8.0029", "0")]
+    layers = small_layers(tmp_path, [*gao, *bamako, at("G-3", "16.27", "-0.04", "0")])
+    figures = headline(layers.incidents, layers.deployments.iloc[0:0])
+    assert figures.top_regions == (("Gao", 3), ("Bamako", 2))
+    assert figures.fatalities == 9
+    assert figures.incidents_without_fatality_figure == 1
+    # Equal counts: more dead first (a missing figure counts as none), then by name.
+    tied = small_layers(tmp_path, [*gao, *bamako])
+    assert headline(tied.incidents, tied.deployments).top_regions == (("Bamako", 2), ("Gao", 2))
+    even = small_layers(tmp_path, [*gao[:1], bamako[0] | {"fatalities": "4"}])
+    assert headline(even.incidents, even.deployments, top=1).top_regions == (("Bamako", 1),)
+    assert headline(tied.incidents.iloc[0:0], tied.deployments).top_regions == ()

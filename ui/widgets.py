@@ -56,7 +56,9 @@ def _component_arguments(
     return captured
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+# Each entry is a whole map's script (about 4 MB at 3,535 incidents): sixteen hold the views
+# sessions share at once; more only keep memory after the sessions have gone.
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _cached_arguments(
     cache_key: Hashable, key: str, height: int, returned: tuple[str, ...], _build: MapSource
 ) -> dict[str, Any]:

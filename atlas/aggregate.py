@@ -47,6 +47,10 @@ def cell_column(resolution: int) -> str:
     return f"h3_r{resolution}"
 
 
+CELL_COLUMNS = frozenset(cell_column(r) for r in PRECOMPUTED_RESOLUTIONS)
+"""The columns :func:`with_cells` adds: the map's own bookkeeping, never exported."""
+
+
 def with_cells(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A copy with each incident's H3 cell at every resolution a map uses, computed once at load.
 

@@ -144,3 +144,15 @@ def test_csv_of_an_empty_view_has_only_its_header(layers):
     content = export_view(layers, view, "csv").content
     assert content.decode("utf-8-sig").splitlines()[0].startswith("id,event_date,")
     assert _rows(content) == []
+
+
+def test_the_maps_own_cell_columns_are_never_exported(layers):
+    from atlas.aggregate import CELL_COLUMNS, with_cells
+
+    located = replace(layers, incidents=with_cells(layers.incidents))
+    assert CELL_COLUMNS <= set(located.incidents.columns)
+    summary = summarise(located, ViewState())
+    header = _rows(incidents_csv(summary).content)[0].keys()
+    assert not CELL_COLUMNS & set(header)
+    feature = json.loads(incidents_geojson(summary).content)["features"][0]
+    assert not CELL_COLUMNS & set(feature["properties"])

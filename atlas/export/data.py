@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from atlas.aggregate import CELL_COLUMNS
 from atlas.export.describe import ViewSummary
 from atlas.export.licence import (
     ALLOW_RAW_EXPORT_ENV,
@@ -110,7 +111,9 @@ def exportable(summary: ViewSummary, allow_raw: bool | None = None) -> tuple[gpd
 
 
 def _columns(incidents: gpd.GeoDataFrame) -> list[str]:
-    present = [c for c in incidents.columns if c != incidents.geometry.name]
+    present = [
+        c for c in incidents.columns if c != incidents.geometry.name and c not in CELL_COLUMNS
+    ]
     ordered = [c for c in LEADING_COLUMNS if c in present or c in ("latitude", "longitude")]
     return ordered + [c for c in present if c not in ordered]
 

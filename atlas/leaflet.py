@@ -182,13 +182,20 @@ class HeatPoints(JSCSSMixin, RowsLayer):
 
 
 class DeploymentMarkers(RowsLayer):
-    """A mission symbol per base; row: [lat, lon, svg, popup html, tooltip text]."""
+    """A mission symbol per base; row: [lat, lon, svg, popup html, tooltip text].
+
+    The symbol is an outline (see ``atlas.style.symbol_svg``) whose box lets clicks through:
+    only its stroke is clickable, so an incident inside it can be opened.
+    """
 
     _js = """
+var side = opts.size, half = side / 2;
 rows.forEach(function(r){
-  var icon = L.divIcon({html: r[2], className: cls, iconSize: [20, 20], iconAnchor: [10, 10]});
-  L.marker([r[0], r[1]], {icon: icon, riseOnHover: true})
-    .bindPopup(r[3], {maxWidth: 380}).bindTooltip(r[4]).addTo(group);
+  var icon = L.divIcon({html: r[2], className: cls, iconSize: [side, side],
+      iconAnchor: [half, half]});
+  var marker = L.marker([r[0], r[1]], {icon: icon, riseOnHover: true});
+  marker.on('add', function(){ marker.getElement().style.pointerEvents = 'none'; });
+  marker.bindPopup(r[3], {maxWidth: 380}).bindTooltip(r[4]).addTo(group);
 });"""
 
 
@@ -211,34 +218,132 @@ rows.forEach(function(r){
 class TownMarkers(RowsLayer):
     """Town dots and names; row: [lat, lon, rank, label html, popup html].
 
-    Towns of rank 3 are named only from ``opts.labelZoom`` on, so the country view is not
-    buried in names; a dot's tooltip names its town at any zoom (and tells the app that a
-    click on it was not a click on an incident).
+    Names sit in the ``atlasLabels`` pane, above every symbol. Each time the map settles
+    (zoom, pan, overlays swapped) every name is placed beside its dot, on the side whose box
+    covers the fewest incident, deployment and note symbols; towns are placed by rank, and a
+    name whose every side overlaps a name placed before it is hidden, and so is a region or
+    country name (:class:`PlaceNames`) that overlaps a town's. Towns of rank 3 are named
+    only from ``opts.labelZoom`` on. A dot's tooltip names its town at any zoom (and
+    tells the app that a click on it was not a click on an incident).
     """
 
     _js = """
-rows.forEach(function(r){
-  L.circleMarker([r[0], r[1]], {radius: r[2] === 1 ? 4.5 : 3, color: '#ffffff', weight: 1,
+var labels = [];
+rows.forEach(function(r, i){
+  var radius = r[2] === 1 ? 4.5 : 3;
+  L.circleMarker([r[0], r[1]], {radius: radius, color: '#ffffff', weight: 1,
       fillColor: '#222222', fillOpacity: 1, className: 'atlas-town-dot'})
     .bindPopup(r[4]).bindTooltip(r[3]).addTo(group);
-  var label = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
-      iconAnchor: [-6, 8]});
-  L.marker([r[0], r[1]], {icon: label, interactive: false, keyboard: false}).addTo(group);
+  var icon = L.divIcon({html: r[3], className: cls + ' rank-' + r[2], iconSize: null,
+      iconAnchor: [0, 0]});
+  var marker = L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false,
+      pane: 'atlasLabels'}).addTo(group);
+  labels.push({marker: marker, rank: r[2], order: i, gap: radius + opts.gap});
 });
-var wired = false;
-function wireLabelZoom(){
+// Higher rank first; among equals, the order of the rows.
+labels.sort(function(a, b){ return a.rank - b.rank || a.order - b.order; });
+var SYMBOLS = 'path.atlas-incident, .atlas-deployment svg g:last-child, .marker-cluster, '
+  + '.atlas-note, path.atlas-hex';
+var NAMES = '.atlas-region-name span, .atlas-country-name span';
+function overlap(a, b){
+  var w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  var h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+function holds(box, x, y){
+  return x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
+}
+function candidates(p, w, h, g){
+  // Right first (the reading side), then left, above, below and the corners.
+  return [[g, -h / 2], [-g - w, -h / 2], [-w / 2, -g - h], [-w / 2, g],
+          [g, -g - h + 2], [g, g - 2], [-g - w, -g - h + 2], [-g - w, g - 2]]
+    .map(function(d){ return {x: p.x + d[0], y: p.y + d[1], w: w, h: h, dx: d[0], dy: d[1]}; });
+}
+function layout(){
+  var map = group._map;
+  if (!map) { return; }
+  // Mid-zoom the symbols are scaled by a transform, so their boxes are not where they settle.
+  if (map._animatingZoom) { later(); return; }
+  var origin = map.getContainer().getBoundingClientRect();
+  var symbols = [].slice.call(map.getContainer().querySelectorAll(SYMBOLS)).map(function(e){
+    var b = e.getBoundingClientRect();
+    return {x: b.left - origin.left, y: b.top - origin.top, w: b.width, h: b.height};
+  }).filter(function(b){ return b.w > 0 && b.h > 0; });
+  var placed = [], shown = map.getZoom() >= opts.labelZoom;
+  labels.forEach(function(l){
+    var el = l.marker.getElement();
+    if (!el) { return; }
+    if (l.rank === 3 && !shown) { el.style.display = 'none'; return; }
+    el.style.display = '';
+    var p = map.latLngToContainerPoint(l.marker.getLatLng());
+    // Clear of the dot, and of any symbol drawn around the town itself.
+    var gap = l.gap;
+    symbols.forEach(function(s){
+      if (Math.abs(s.x + s.w / 2 - p.x) < 3 && Math.abs(s.y + s.h / 2 - p.y) < 3) {
+        gap = Math.max(gap, s.w / 2 + opts.gap);
+      }
+    });
+    var best = null, bestCost = Infinity;
+    candidates(p, el.offsetWidth, el.offsetHeight, gap).forEach(function(c, rank){
+      if (placed.some(function(b){ return overlap(b, c) > 0; })) { return; }
+      var cost = rank * 0.01;  // on a tie, the earlier side
+      symbols.forEach(function(s){
+        if (holds(c, s.x + s.w / 2, s.y + s.h / 2)) { cost += 1000; }
+        cost += overlap(c, s) / (c.w * c.h);
+      });
+      if (cost < bestCost) { best = c; bestCost = cost; }
+    });
+    if (!best) { el.style.display = 'none'; return; }
+    el.style.marginLeft = best.dx + 'px';
+    el.style.marginTop = best.dy + 'px';
+    placed.push(best);
+  });
+  // Region and country names yield to every town name and to names kept before them.
+  [].slice.call(map.getContainer().querySelectorAll(NAMES)).forEach(function(e){
+    e.style.visibility = '';
+    var b = e.getBoundingClientRect();
+    var box = {x: b.left - origin.left, y: b.top - origin.top, w: b.width, h: b.height};
+    if (placed.some(function(p){ return overlap(p, box) > 0; })) {
+      e.style.visibility = 'hidden';
+    } else {
+      placed.push(box);
+    }
+  });
+  map.getContainer().dataset.atlasLabels = 'placed';
+}
+var pending = null;
+function later(){
+  // Wait for the map to settle (cluster animations, a batch of overlays added). Until the
+  // names are placed again the map says so (a test or a screenshot waits for 'placed').
+  if (group._map) { group._map.getContainer().dataset.atlasLabels = 'pending'; }
+  clearTimeout(pending);
+  pending = setTimeout(layout, 120);
+}
+var wired = null;
+function wire(){
   // The group may join the map after this script runs, so wait for its 'add' event.
   var map = group._map;
-  if (!map || wired) { return; }
-  wired = true;
-  var zoomedOut = function(){
-    map.getContainer().classList.toggle('atlas-zoomed-out', map.getZoom() < opts.labelZoom);
-  };
-  map.on('zoomend', zoomedOut);
-  zoomedOut();
+  if (!map || wired === map) { return; }
+  wired = map;
+  map.on('zoomstart zoomend moveend layeradd layerremove resize', later);
+  later();
 }
-group.on('add', wireLabelZoom);
-wireLabelZoom();"""
+group.on('add', wire);
+wire();"""
+
+
+class PlaceNames(RowsLayer):
+    """Names of areas (regions, neighbouring countries) under every symbol; row: [lat, lon,
+    html]. The html is escaped text in a span of our own style, which centres it on the
+    point; names take no clicks."""
+
+    _js = """
+rows.forEach(function(r){
+  var icon = L.divIcon({html: r[2], className: cls, iconSize: null, iconAnchor: [0, 0]});
+  var marker = L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false,
+      pane: 'atlasNames'});
+  marker.addTo(group);
+});"""
 
 
 class GeoJsonLayer(ScriptElement):
@@ -333,10 +438,11 @@ class LayerCredits(ScriptElement):
         super().__init__({"text": escape_html(text)})
 
 
-PANES = {"atlasBase": 150, "atlasShading": 350}
+PANES = {"atlasBase": 150, "atlasShading": 350, "atlasNames": 380, "atlasLabels": 620}
 """Panes of our own, by z-index: the vector basemap below everything (Leaflet's tiles are at
-200), and shaded areas (hexagons, a choropleth) below the lines, dots and markers drawn over
-them (Leaflet's overlays are at 400)."""
+200), shaded areas (hexagons, a choropleth) below the lines, dots and markers drawn over
+them (Leaflet's overlays are at 400), region and country names under every symbol, and town
+names above the symbols (markers are at 600, tooltips at 650), beside which they are placed."""
 
 
 class MapSetup(ScriptElement):

@@ -50,6 +50,7 @@ from atlas.leaflet import (
     Legend,
     MapSetup,
     NoteMarkers,
+    PlaceNames,
     PluginAssets,
     RawText,
     TileFallback,
@@ -230,7 +231,8 @@ def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
         escape_html_all(sub_type + ", " + location),
         *(escape_html_all(column) for column in values),
     ]
-    return [list(row) for row in zip(*columns, strict=True)]
+    # map(list, ...) builds the rows without a Python loop.
+    return list(map(list, zip(*columns, strict=True)))
 
 
 def hex_rows(cells: gpd.GeoDataFrame) -> list[list[Any]]:
@@ -399,7 +401,58 @@ def _basemap(layers: AtlasLayers) -> folium.FeatureGroup:
             },
         )
     )
+    group.add_child(PlaceNames(_country_name_rows(countries), "atlas-country-name"))
     return group
+
+
+NAMED_AREA_MIN_DEG2 = 0.5
+"""Areas smaller than this (in square degrees) are not named on the map: the Bamako district
+would put its name on the capital's own."""
+
+NEIGHBOURHOOD_MARGIN_DEG = 3.0
+"""How far around Mali a neighbouring country's name is placed, in degrees: at the point of
+the part of the country near Mali, where the map shows it, not at its far-off middle."""
+
+
+def _name_html(text: str, css: str) -> str:
+    # Centred on its point by its own size, which the browser knows before any script could
+    # measure it.
+    centred = "display: inline-block; transform: translate(-50%, -50%); "
+    return f'<span style="{centred}{css}">{escape_html(text)}</span>'
+
+
+def _region_name_rows(regions: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The names of regions, in spaced capitals at each region's representative point: rows
+    ``[lat, lon, html]`` of :class:`atlas.leaflet.PlaceNames`, the names escaped."""
+    rows: list[list[Any]] = []
+    for name, shape in zip(regions["name"], regions.geometry, strict=True):
+        if shape is None or shape.area < NAMED_AREA_MIN_DEG2:
+            continue
+        point = shape.representative_point()
+        html = _name_html(str(name).upper(), style.REGION_NAME_STYLE)
+        rows.append([round(point.y, 4), round(point.x, 4), html])
+    return rows
+
+
+def _country_name_rows(countries: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The names of Mali's neighbours, each at the representative point of its part within
+    :data:`NEIGHBOURHOOD_MARGIN_DEG` of Mali; rows as :func:`_region_name_rows`."""
+    is_mali = countries["iso_a3"] == "MLI"
+    if not is_mali.any():
+        return []
+    west, south, east, north = countries.loc[is_mali].total_bounds
+    margin = NEIGHBOURHOOD_MARGIN_DEG
+    near = countries.loc[~is_mali].clip_by_rect(
+        west - margin, south - margin, east + margin, north + margin
+    )
+    rows: list[list[Any]] = []
+    for name, shape in zip(countries.loc[~is_mali, "name"], near, strict=True):
+        if shape is None or shape.is_empty or shape.area < NAMED_AREA_MIN_DEG2:
+            continue
+        point = shape.representative_point()
+        html = _name_html(str(name).upper(), style.COUNTRY_NAME_STYLE)
+        rows.append([round(point.y, 4), round(point.x, 4), html])
+    return rows
 
 
 def _region_labels(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -427,7 +480,9 @@ def _regions(layers: AtlasLayers, chosen: tuple[str, ...] = ()) -> folium.Featur
         options["style"] = {**outline, "fillColor": "#ffffff", "fillOpacity": 0.45}
         firm = {"fillOpacity": 0.0, "weight": 2.8, "dashArray": None, "color": "#222222"}
         options["styleBy"] = {"key": "iso_code", "values": dict.fromkeys(chosen, firm)}
-    return _group_of(GeoJsonLayer(text, options), LAYER_TITLES["regions"])
+    group = _group_of(GeoJsonLayer(text, options), LAYER_TITLES["regions"])
+    group.add_child(PlaceNames(_region_name_rows(layers.regions), "atlas-region-name"))
+    return group
 
 
 def _rivers(layers: AtlasLayers) -> folium.FeatureGroup:
@@ -467,8 +522,9 @@ def _focus(point: tuple[float, float], view: ViewState, token: str) -> FocusOn:
 
 
 def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
+    options = {"labelZoom": LABEL_ZOOM, "gap": style.TOWN_LABEL_GAP_PX}
     return _group_of(
-        TownMarkers(town_rows(layers.towns), "atlas-town-label", {"labelZoom": LABEL_ZOOM}),
+        TownMarkers(town_rows(layers.towns), "atlas-town-label", options),
         LAYER_TITLES["towns"],
     )
 
@@ -558,8 +614,9 @@ def _present(known: Iterable[str], column: pd.Series) -> list[str]:
 
 
 def _deployments(deployments: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    options = {"size": style.DEPLOYMENT_SYMBOL_PX}
     return _group_of(
-        DeploymentMarkers(deployment_rows(deployments), "atlas-deployment"),
+        DeploymentMarkers(deployment_rows(deployments), "atlas-deployment", options),
         f"{LAYER_TITLES['deployments']} ({len(deployments)})",
     )
 

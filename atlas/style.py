@@ -147,10 +147,38 @@ _SHAPES = {
 }
 
 
-def symbol_svg(symbol: str, colour: str, size: int = 20) -> str:
-    """Inline SVG markup for a deployment symbol (our own constants only, never data)."""
+DEPLOYMENT_SYMBOL_PX = 22
+"""The side of a deployment symbol on the interactive map, in pixels: the symbol is an
+outline around its site, so an incident drawn at the same place shows inside it."""
+
+
+def symbol_svg(symbol: str, colour: str, size: int = DEPLOYMENT_SYMBOL_PX) -> str:
+    """Inline SVG markup for a deployment symbol (our own constants only, never data).
+
+    The symbol is an outline on a white halo with an empty middle: only its stroke takes
+    clicks (``pointer-events="visibleStroke"``), so an incident at the same site stays visible
+    and clickable through it.
+    """
     shape = _SHAPES.get(symbol, _SHAPES["circle"])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 20 20" fill="{colour}" stroke="#ffffff" stroke-width="1.6">{shape}</svg>'
+        'viewBox="0 0 20 20" fill="none" pointer-events="none" overflow="visible">'
+        f'<g stroke="#ffffff" stroke-width="4.2" stroke-linejoin="round">{shape}</g>'
+        f'<g stroke="{colour}" stroke-width="2.2" stroke-linejoin="round" '
+        f'pointer-events="visibleStroke">{shape}</g></svg>'
     )
+
+
+# Names on the map, as inline styles of our own (no data in them). Region and country names
+# sit under every symbol and are lighter than town names, so they frame the map without
+# competing with what happened.
+TOWN_LABEL_GAP_PX = 4
+"""Space between a town's dot and its name."""
+REGION_NAME_STYLE = (
+    "font: 600 12px system-ui, sans-serif; letter-spacing: .22em; color: #7a6a55; "
+    "text-shadow: 0 0 3px #fff, 0 0 2px #fff; white-space: nowrap; opacity: .85"
+)
+COUNTRY_NAME_STYLE = (
+    "font: italic 500 13px system-ui, sans-serif; letter-spacing: .12em; color: #8d877c; "
+    "text-shadow: 0 0 3px #fff; white-space: nowrap"
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -81,8 +82,10 @@ def test_moving_the_slider_updates_figures_and_url(geodata):
 def test_layers_control_hides_layers_on_the_map(geodata):
     at = _run({"layers": "regions,towns"})
     assert at.multiselect(key="layers").value == ["regions", "towns"]
-    script = _map_scripts(at)[0]
-    assert "atlas-incident" not in script
+    overlays = json.loads(_map_scripts(at)[0])["feature_group"]
+    assert '"atlas-incident"' not in overlays  # no incidents element (towns name its class)
+    shown = json.loads(_map_scripts(_run({"layers": "regions,towns,incidents"}))[0])
+    assert '"atlas-incident"' in shown["feature_group"]
 
 
 def test_incidents_page_lists_the_incidents_in_range(geodata):

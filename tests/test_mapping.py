@@ -6,7 +6,12 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from shapely.geometry import Point
 
+from atlas import style
+from atlas.export.describe import summarise
+from atlas.export.static_map import draw_view, export_style, new_figure, page_size
+from atlas.leaflet import PANES
 from atlas.mapping import build_map, legend_html, popup_html
 from atlas.view import ViewState
 from tests.factories import incident_row, small_layers
@@ -146,3 +151,82 @@ def test_chosen_regions_are_drawn_firm_and_the_others_dimmed(layers):
     assert '"styleBy":{"key":"iso_code","values":{"ML-BKO":' in chosen
     assert '"fillOpacity":0.45' in chosen
     assert '"key":"iso_code"' not in plain
+
+
+def _rows_of(html: str, class_name: str) -> list[list]:
+    """The rows array of the layer drawn with ``class_name``."""
+    pattern = r"var rows = (\[.*?\]);\nvar cls = \"" + re.escape(class_name) + '";'
+    (found,) = re.findall(pattern, html)
+    return json.loads(found)
+
+
+def test_region_names_are_escaped_spaced_capitals_and_small_areas_go_unnamed(layers):
+    layers.regions.loc[layers.regions["iso_code"] == "ML-7", "name"] = "Gao <b>${x}</b>"
+    rows = _rows_of(_html(layers), "atlas-region-name")
+
+    (gao,) = rows  # the Bamako district is too small to be named over its capital
+    lat, lon, html = gao
+    point = layers.regions.set_index("iso_code").geometry["ML-7"].representative_point()
+    assert (lat, lon) == pytest.approx((point.y, point.x), abs=1e-3)
+    assert "GAO &lt;B&gt;&#36;&#123;X&#125;&lt;/B&gt;" in html
+    assert "letter-spacing" in html
+
+
+def test_region_names_follow_the_regions_layer(layers):
+    html = _html(layers, ViewState(layers=("incidents",)))
+    assert "atlas-region-name" not in html
+
+
+def test_neighbours_are_named_but_not_mali(layers):
+    rows = _rows_of(_html(layers), "atlas-country-name")
+
+    assert [html.split(">")[1].split("<")[0] for _, _, html in rows] == ["BURKINA FASO"]
+    ((lat, lon, _),) = rows
+    # Within the part of Burkina Faso near Mali, inside the country.
+    burkina = layers.countries.set_index("iso_a3").geometry["BFA"]
+    assert burkina.contains(Point(lon, lat))
+
+
+def test_names_lie_under_the_symbols_and_town_labels_above_them():
+    # Leaflet's overlays (incidents) are at 400, markers (bases) at 600, tooltips at 650.
+    assert PANES["atlasShading"] < PANES["atlasNames"] < 400
+    assert 600 < PANES["atlasLabels"] < 650
+
+
+def test_deployment_symbols_are_outlines_that_let_clicks_through():
+    svg = style.symbol_svg("square", "#123456")
+
+    assert 'fill="none"' in svg
+    assert 'pointer-events="none"' in svg  # the box of the symbol
+    assert 'pointer-events="visibleStroke"' in svg  # only the outline itself is clickable
+    assert 'stroke="#123456"' in svg
+
+
+def test_the_legend_shows_the_outline_symbols():
+    html = legend_html("points", [], ["MINUSMA"])
+    assert style.symbol_svg("circle", style.mission_symbol("MINUSMA")[1], 14) in html
+
+
+def _slide_town_labels(layers) -> dict[str, str]:
+    """How each town's name is anchored on a slide of the default view (``ha`` of its text)."""
+    page = page_size("slide")
+    with export_style():
+        fig = new_figure(page, raster=True)
+        draw_view(fig, layers, summarise(layers, ViewState()), page)
+        ax = fig.axes[0]
+        return {t.get_text(): t.get_horizontalalignment() for t in ax.texts}
+
+
+def test_a_slide_names_a_town_on_the_side_free_of_symbols(tmp_path):
+    # Gao's name goes to the right of its dot unless incidents lie there.
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "busy").mkdir()
+    quiet = small_layers(tmp_path / "quiet")
+    east = [
+        incident_row(id=f"E-{i}", latitude="16.27", longitude=f"{0.25 + 0.1 * i:.2f}")
+        for i in range(3)
+    ]
+    busy = small_layers(tmp_path / "busy", east)
+
+    assert _slide_town_labels(quiet)["Gao"] == "left"  # text starts right of the dot
+    assert _slide_town_labels(busy)["Gao"] == "right"  # text ends left of the dot

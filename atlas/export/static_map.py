@@ -441,13 +441,83 @@ def _draw_deployments(ax: Axes, summary: ViewSummary, extent: Extent, k: float) 
         ax.scatter(
             x[chosen],
             y[chosen],
-            s=_marker_area(8.0 * _MARKER_BOOST.get(marker, 1.0), k),
+            s=_marker_area(DEPLOYMENT_RADIUS_PX * _MARKER_BOOST.get(marker, 1.0), k),
             marker=marker,
-            c=colour,
-            edgecolors="white",
-            linewidths=1.1 * k,
+            facecolors="none",
+            edgecolors=colour,
+            linewidths=2.0 * k,
+            path_effects=_halo(4.2 * k),
+            # An outline with an empty middle, as on screen: above the incidents (zorder 5)
+            # it marks the site without hiding what happened there.
             zorder=6,
         )
+
+
+DEPLOYMENT_RADIUS_PX = 9.0
+"""Half the side of a deployment outline on a slide, in screen pixels (see _marker_area)."""
+_LABEL_CHAR_EM = 0.62  # mean advance of a bold DejaVu Sans character, in ems
+
+
+@dataclass(frozen=True)
+class _Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: _Box) -> bool:
+        return (
+            self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+        )
+
+    def count_inside(self, x: np.ndarray, y: np.ndarray) -> int:
+        return int(((x >= self.x0) & (x <= self.x1) & (y >= self.y0) & (y <= self.y1)).sum())
+
+
+def _label_sides(
+    x: float, y: float, width: float, height: float, gap: float
+) -> list[tuple[_Box, float, float, str, str]]:
+    """Where a name may go beside its dot, in order of preference: right, left, above, below.
+
+    Each is the name's box and the text's anchor (x, y, ha, va), all in map units.
+    """
+    half = height / 2
+    return [
+        (_Box(x + gap, y - half, x + gap + width, y + half), x + gap, y, "left", "center"),
+        (_Box(x - gap - width, y - half, x - gap, y + half), x - gap, y, "right", "center"),
+        (
+            _Box(x - width / 2, y + gap, x + width / 2, y + gap + height),
+            x,
+            y + gap,
+            "center",
+            "bottom",
+        ),
+        (
+            _Box(x - width / 2, y - gap - height, x + width / 2, y - gap),
+            x,
+            y - gap,
+            "center",
+            "top",
+        ),
+    ]
+
+
+def _symbol_points(summary: ViewSummary, extent: Extent) -> tuple[np.ndarray, np.ndarray]:
+    """The centres of the incident and deployment symbols drawn on the map, which names avoid."""
+    xs, ys = [], []
+    if summary.view.shows("incidents") and summary.mode in ("points", "clusters"):
+        x, y = _points_xy(summary.placed)
+        xs.append(x)
+        ys.append(y)
+    if summary.view.shows("deployments"):
+        x, y = _points_xy(summary.deployments)
+        xs.append(x)
+        ys.append(y)
+    if not xs:
+        return np.empty(0), np.empty(0)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    inside = extent.contains(x, y)
+    return x[inside], y[inside]
 
 
 def _draw_towns(
@@ -471,13 +541,45 @@ def _draw_towns(
     zoomed = (summary.view.zoom or DEFAULT_ZOOM) >= LABEL_ZOOM
     labelled = inside & ((ranks <= 2) | zoomed)
     names = towns["name"].to_numpy()
-    offset = 0.004 * extent.width
-    for i in np.flatnonzero(labelled):
+    # As on screen: each name goes on the side of its dot that covers the fewest symbols;
+    # higher ranks are placed first, and a name that would overlap one placed is left out.
+    axes_pt = ax.bbox.width * 72 / ax.figure.dpi
+    unit_per_pt = extent.width / axes_pt
+    symbols_x, symbols_y = _symbol_points(summary, extent)
+    px = 0.75 * k * unit_per_pt  # one screen pixel, in map units
+    bases_x, bases_y = (
+        _points_xy(summary.deployments)
+        if summary.view.shows("deployments")
+        else (np.empty(0), np.empty(0))
+    )
+    ring = DEPLOYMENT_RADIUS_PX * px
+    placed: list[_Box] = []
+    for i in sorted(np.flatnonzero(labelled), key=lambda i: (ranks[i], i)):
+        size_pt = (12.5 if ranks[i] == 1 else 11) * k
+        name = str(names[i])
+        width = len(name) * _LABEL_CHAR_EM * size_pt * unit_per_pt
+        height = 1.2 * size_pt * unit_per_pt
+        # Clear of the dot, and of a base's outline around it when there is one.
+        ringed = bool(np.any(np.hypot(bases_x - x[i], bases_y - y[i]) < ring))
+        gap = ((DEPLOYMENT_RADIUS_PX if ringed else 4.5) + style.TOWN_LABEL_GAP_PX) * px
+        free = [
+            side
+            for side in _label_sides(x[i], y[i], width, height, gap)
+            if not any(side[0].overlaps(box) for box in placed)
+        ]
+        if not free:
+            continue
+        box, tx, ty, ha, va = min(
+            free, key=lambda side: side[0].count_inside(symbols_x, symbols_y)
+        )  # min keeps the first of equals: the preferred side
+        placed.append(box)
         ax.text(
-            x[i] + offset,
-            y[i] + offset * 0.4,
-            str(names[i]),
-            fontsize=(12.5 if ranks[i] == 1 else 11) * k,
+            tx,
+            ty,
+            name,
+            ha=ha,
+            va=va,
+            fontsize=size_pt,
             fontweight="bold",
             color=style.TOWN_COLOUR,
             path_effects=_halo(3 * k),
@@ -792,8 +894,9 @@ def _legend_items(
                         linestyle="none",
                         marker=marker,
                         markersize=size,
-                        markerfacecolor=colour,
-                        markeredgecolor="white",
+                        markerfacecolor="none",  # hollow, as the map draws bases
+                        markeredgecolor=colour,
+                        markeredgewidth=1.6 * k,
                     ),
                     mission,
                     False,

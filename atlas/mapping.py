@@ -96,7 +96,6 @@ _CSS = """
 .atlas-town-label { white-space: nowrap; font-size: 12px; font-weight: 600; color: #222;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 .atlas-town-label.rank-1 { font-size: 14px; }
-.atlas-zoomed-out .atlas-town-label.rank-3 { display: none; }
 .atlas-deployment svg { display: block; filter: drop-shadow(0 0 1px rgba(0,0,0,.6)); }
 .atlas-legend { background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 4px;
   font-size: 12px; line-height: 1.5; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 230px; }

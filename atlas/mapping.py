@@ -420,22 +420,21 @@ def _name_html(text: str, css: str) -> str:
     return f'<span style="{centred}{css}">{escape_html(text)}</span>'
 
 
-def _region_name_rows(regions: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The names of regions, in spaced capitals at each region's representative point: rows
-    ``[lat, lon, html]`` of :class:`atlas.leaflet.PlaceNames`, the names escaped."""
-    rows: list[list[Any]] = []
+def region_names(regions: gpd.GeoDataFrame) -> list[tuple[float, float, str]]:
+    """``(lat, lon, NAME)`` of each region large enough to be named, at its representative
+    point, in capitals: what every map and slide writes under its symbols."""
+    names: list[tuple[float, float, str]] = []
     for name, shape in zip(regions["name"], regions.geometry, strict=True):
         if shape is None or shape.area < NAMED_AREA_MIN_DEG2:
             continue
         point = shape.representative_point()
-        html = _name_html(str(name).upper(), style.REGION_NAME_STYLE)
-        rows.append([round(point.y, 4), round(point.x, 4), html])
-    return rows
+        names.append((round(point.y, 4), round(point.x, 4), str(name).upper()))
+    return names
 
 
-def _country_name_rows(countries: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The names of Mali's neighbours, each at the representative point of its part within
-    :data:`NEIGHBOURHOOD_MARGIN_DEG` of Mali; rows as :func:`_region_name_rows`."""
+def neighbour_names(countries: gpd.GeoDataFrame) -> list[tuple[float, float, str]]:
+    """``(lat, lon, NAME)`` of Mali's neighbours, each at the representative point of its
+    part within :data:`NEIGHBOURHOOD_MARGIN_DEG` of Mali."""
     is_mali = countries["iso_a3"] == "MLI"
     if not is_mali.any():
         return []
@@ -444,14 +443,30 @@ def _country_name_rows(countries: gpd.GeoDataFrame) -> list[list[Any]]:
     near = countries.loc[~is_mali].clip_by_rect(
         west - margin, south - margin, east + margin, north + margin
     )
-    rows: list[list[Any]] = []
+    names: list[tuple[float, float, str]] = []
     for name, shape in zip(countries.loc[~is_mali, "name"], near, strict=True):
         if shape is None or shape.is_empty or shape.area < NAMED_AREA_MIN_DEG2:
             continue
         point = shape.representative_point()
-        html = _name_html(str(name).upper(), style.COUNTRY_NAME_STYLE)
-        rows.append([round(point.y, 4), round(point.x, 4), html])
-    return rows
+        names.append((round(point.y, 4), round(point.x, 4), str(name).upper()))
+    return names
+
+
+def _region_name_rows(regions: gpd.GeoDataFrame) -> list[list[Any]]:
+    """Rows ``[lat, lon, html]`` of :class:`atlas.leaflet.PlaceNames` for the regions' names,
+    escaped."""
+    return [
+        [lat, lon, _name_html(name, style.REGION_NAME_STYLE)]
+        for lat, lon, name in region_names(regions)
+    ]
+
+
+def _country_name_rows(countries: gpd.GeoDataFrame) -> list[list[Any]]:
+    """Rows as :func:`_region_name_rows` for the neighbours' names."""
+    return [
+        [lat, lon, _name_html(name, style.COUNTRY_NAME_STYLE)]
+        for lat, lon, name in neighbour_names(countries)
+    ]
 
 
 def _region_labels(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

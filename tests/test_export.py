@@ -193,3 +193,19 @@ def test_briefing_pack_has_a_cover_a_table_and_a_page_per_view(tmp_path):
 def test_briefing_pack_needs_a_view(layers):
     with pytest.raises(ExportError, match="at least one view"):
         briefing_pack(layers, [])
+
+
+def test_a_slide_names_regions_and_neighbours_as_the_map_does(layers):
+    from matplotlib.text import Text
+
+    from atlas.export.static_map import draw_view, new_figure, page_size
+    from atlas.mapping import neighbour_names, region_names
+
+    page = page_size("slide")
+    fig = new_figure(page, raster=True)
+    draw_view(fig, layers, summarise(layers, ViewState()), page)
+    drawn = {t.get_text().replace("\u2009", "") for t in fig.findobj(Text)}
+    expected = {name for _, _, name in region_names(layers.regions)}
+    expected |= {name for _, _, name in neighbour_names(layers.countries)}
+    assert expected
+    assert expected & drawn

@@ -46,6 +46,7 @@ from atlas.export.describe import ViewSummary
 from atlas.extent import MALI_EXTENT, SCREEN_PIXELS
 from atlas.extent import view_extent as framed_extent
 from atlas.filters import not_on_map_note
+from atlas.mapping import neighbour_names, region_names
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from loaders import AtlasLayers
 
@@ -518,6 +519,44 @@ def _symbol_points(summary: ViewSummary, extent: Extent) -> tuple[np.ndarray, np
     x, y = np.concatenate(xs), np.concatenate(ys)
     inside = extent.contains(x, y)
     return x[inside], y[inside]
+
+
+def _draw_area_names(
+    ax: Axes, layers: AtlasLayers, summary: ViewSummary, extent: Extent, k: float
+) -> None:
+    """Region names (with the regions layer) and neighbours' names, in spaced capitals under
+    the symbols, as on screen (:func:`atlas.mapping.region_names`)."""
+    names = (
+        [(name, "region") for name in region_names(layers.regions)]
+        if (summary.view.shows("regions"))
+        else []
+    )
+    names += [(name, "country") for name in neighbour_names(layers.countries)]
+    # A name is written only when it fits: its point well inside the frame.
+    inset = Extent(
+        extent.xmin + 0.08 * extent.width,
+        extent.xmax - 0.08 * extent.width,
+        extent.ymin + 0.05 * extent.height,
+        extent.ymax - 0.05 * extent.height,
+    )
+    for (lat, lon, text), kind in names:
+        x, y = _TO_MAP.transform(lon, lat)
+        if not inset.contains(np.array([x]), np.array([y]))[0]:
+            continue
+        ax.text(
+            x,
+            y,
+            "\u2009".join(text),  # letter-spaced, as the map writes area names
+            ha="center",
+            va="center",
+            fontsize=(8.5 if kind == "region" else 9.5) * k,
+            fontweight="bold" if kind == "region" else "normal",
+            fontstyle="normal" if kind == "region" else "italic",
+            color="#7a6a55" if kind == "region" else "#8d877c",
+            alpha=0.85,
+            zorder=2.5,
+            path_effects=_halo(2.0 * k),
+        )
 
 
 def _draw_towns(
@@ -1002,6 +1041,7 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     extent = view_extent(summary, layers.regions).fitted(map_w_in / map_h_in)
     ax.set_facecolor(style.BASEMAP_BACKGROUND)
     _draw_basemap(ax, layers, summary, k)
+    _draw_area_names(ax, layers, summary, extent, k)
     if summary.view.shows("incidents") and not summary.placed.empty:
         if summary.mode == "hexes":
             _draw_hexes(ax, summary, k)

@@ -89,3 +89,15 @@ def navigation_owns_pages(monkeypatch: pytest.MonkeyPatch) -> None:
         original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store of its own over small layers, named by the environment as the CLI reads it."""
+    from tests.factories import small_geodata_dir
+
+    geodata = tmp_path / "geodata"
+    geodata.mkdir()
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"

@@ -9,18 +9,8 @@ from pathlib import Path
 import pytest
 
 from atlas.cli import main
-from tests.factories import small_geodata_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
-
-
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    geodata = tmp_path / "geodata"
-    geodata.mkdir()
-    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
-    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def _as(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, role: str, regions: str = "") -> None:

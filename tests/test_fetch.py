@@ -33,7 +33,6 @@ from tests.api_standin import (
     serve_standin,
     ucdp_events,
 )
-from tests.factories import small_geodata_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 SECRETS = (ACLED_EMAIL, ACLED_PASSWORD, ACLED_TOKEN, UCDP_TOKEN)
@@ -46,15 +45,6 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr(fetch, "pause", slept.append)
     return slept
-
-
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    geodata = tmp_path / "geodata"
-    geodata.mkdir()
-    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
-    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from atlas.cli import main
-from tests.factories import small_geodata_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 REPORT_KEYS = {
@@ -30,15 +29,6 @@ REPORT_KEYS = {
     "date_max",
     "encoding",
 }
-
-
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    geodata = tmp_path / "geodata"
-    geodata.mkdir()
-    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
-    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

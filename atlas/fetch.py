@@ -314,6 +314,31 @@ class Http:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FetchError(f"{host} sent malformed JSON for {what} ({exc})") from None
 
+    def page_object(
+        self,
+        url: str,
+        query: Mapping[str, str],
+        *,
+        secret_headers: Mapping[str, str],
+        what: str,
+        refusals: Mapping[int, str],
+    ) -> dict[str, Any]:
+        """One page of an API as a JSON object; an HTTP status named in ``refusals`` ends the
+        fetch with that status's message (``{status}`` in it replaced by the status)."""
+        host = _host(url)
+        try:
+            body = self.fetch_json(
+                f"{url}?{urllib.parse.urlencode(query)}", secret_headers=secret_headers, what=what
+            )
+        except _StatusError as refusal:
+            if refusal.status in refusals:
+                message = refusals[refusal.status].replace("{status}", str(refusal.status))
+                raise FetchError(f"{host} {message}") from None
+            raise
+        if not isinstance(body, dict):
+            raise FetchError(f"{host} sent {what} that is not a JSON object")
+        return body
+
 
 # -- the two APIs -----------------------------------------------------------------------------
 
@@ -398,6 +423,9 @@ class AcledClient:
         url = f"{self.base}/api/acled/read"
         host = _host(url)
         headers = {"Authorization": f"Bearer {self.token()}"}
+        refused = (
+            "refused access to ACLED data (HTTP {status}): the account may not have API access"
+        )
         rows: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
             query = {
@@ -410,19 +438,13 @@ class AcledClient:
             if since is not None:
                 query |= {"event_date": f"{since}|{until}", "event_date_where": "BETWEEN"}
             what = f"ACLED page {page}"
-            try:
-                body = self.http.fetch_json(
-                    f"{url}?{urllib.parse.urlencode(query)}", secret_headers=headers, what=what
-                )
-            except _StatusError as refusal:
-                if refusal.status in (401, 403):
-                    raise FetchError(
-                        f"{host} refused access to ACLED data (HTTP {refusal.status}): the "
-                        "account may not have API access"
-                    ) from None
-                raise
-            if not isinstance(body, dict):
-                raise FetchError(f"{host} sent {what} that is not a JSON object")
+            body = self.http.page_object(
+                url,
+                query,
+                secret_headers=headers,
+                what=what,
+                refusals={401: refused, 403: refused},
+            )
             if body.get("success") is False:
                 raise FetchError(
                     f"{host} answered {what} with a failure (status {body.get('status')})"
@@ -480,27 +502,24 @@ class UcdpClient:
         url = f"{self.base}/api/gedevents/{urllib.parse.quote(version)}"
         host = _host(url)
         headers = {"x-ucdp-access-token": self.credentials.token}
+        refused = "refused the UCDP access token (HTTP {status}): check UCDP_TOKEN"
         rows: list[dict[str, Any]] = []
         for page in range(MAX_PAGES):
             query = {"pagesize": str(self.page_size), "page": str(page), "Country": country}
             if since is not None:
                 query["StartDate"] = since.isoformat()
             what = f"UCDP page {page + 1}"
-            try:
-                body = self.http.fetch_json(
-                    f"{url}?{urllib.parse.urlencode(query)}", secret_headers=headers, what=what
-                )
-            except _StatusError as refusal:
-                if refusal.status in (401, 403):
-                    raise FetchError(
-                        f"{host} refused the UCDP access token (HTTP {refusal.status}): "
-                        "check UCDP_TOKEN"
-                    ) from None
-                if refusal.status == 404:
-                    raise FetchError(f"{host} has no GED version {version!r} (HTTP 404)") from None
-                raise
-            if not isinstance(body, dict):
-                raise FetchError(f"{host} sent {what} that is not a JSON object")
+            body = self.http.page_object(
+                url,
+                query,
+                secret_headers=headers,
+                what=what,
+                refusals={
+                    401: refused,
+                    403: refused,
+                    404: f"has no GED version {version!r} (HTTP 404)",
+                },
+            )
             found = _rows(body.get("Result"), host, what)
             total = _count(body.get("TotalCount"))
             pages = _count(body.get("TotalPages"))

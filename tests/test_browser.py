@@ -73,6 +73,8 @@ def test_moving_the_date_slider_redraws_map_and_table(served_app, browser, artif
     ActionChains(browser).send_keys(Keys.END).perform()
     WebDriverWait(browser, 30).until(lambda d: incidents_stated(d) != before)
     after = wait_for_map_incidents(browser, incidents_stated(browser))
+    # The table is drawn after the map: wait for it before comparing the three.
+    WebDriverWait(browser, 30).until(lambda d: table_rows(d) == incidents_stated(d))
     browser.save_screenshot(str(artifacts / "incidents-after-slider.png"))
 
     assert 0 < after < before

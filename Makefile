@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup dev browser run test lint typecheck pytest geodata bench clean
+.PHONY: setup dev browser postgis run test lint typecheck pytest geodata bench clean
 
 setup: $(VENV)/.runtime-installed
 
@@ -30,6 +30,17 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+# PostgreSQL and PostGIS from Debian, for the shared-store tests (installed only when absent);
+# the tests start their own private server on a free loopback port.
+postgis:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+		ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then \
+		echo "postgresql and postgis present"; \
+	else \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-15-postgis-3; \
+	fi
+
 run: setup
 	$(PY) -m streamlit run app.py --server.address=localhost --server.port=$(PORT)
 
@@ -40,10 +51,10 @@ lint: dev
 typecheck: dev
 	$(VENV)/bin/mypy
 
-pytest: setup dev browser
+pytest: setup dev browser postgis
 	$(VENV)/bin/pytest
 
-test: setup dev browser lint typecheck pytest
+test: setup dev browser postgis lint typecheck pytest
 
 # Rebuild the reference layers in geodata/ from registry packages (not needed to run the app).
 geodata: setup

@@ -72,6 +72,7 @@ ACTIONS: dict[str, Role] = {
     "remove_dataset": Role.ADMIN,
     "manage_briefings": Role.ADMIN,
     "read_audit": Role.ADMIN,
+    "manage_store": Role.ADMIN,
 }
 """Every action the atlas guards, and the least role that may take it."""
 

@@ -1,10 +1,12 @@
 """The audit log: who did what, when, and what came of it, one JSON object a line.
 
-The log is ``audit.jsonl`` in the data directory. It is only ever appended to: each entry is
-one ``write`` of one complete line to a file opened for appending, flushed and synced to disk
-before the action is reported done, so entries from several processes never interleave
-inside a line. A process killed mid-write can leave a torn last line; readers skip it (and
-any other line that is not a complete entry) and say how many they skipped.
+The log is ``audit.jsonl`` in the data directory, or the ``audit`` table of the shared
+database when ``ATLAS_DATABASE_URL`` is set (each entry committed on its own). The file is
+only ever appended to: each entry is one ``write`` of one complete line to a file opened
+for appending, flushed and synced to disk before the action is reported done, so entries
+from several processes never interleave inside a line. A process killed mid-write can leave
+a torn last line; readers skip it (and any other line that is not a complete entry) and say
+how many they skipped.
 
 Entries: ``time`` (UTC, ISO 8601), ``user``, ``role``, ``action`` (``sign-in``, ``sign-out``,
 ``import``, ``reimport``, ``replace``, ``remove``, ``export``, ``briefing``, ``note`` …),
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from atlas.datasets import data_dir
+from atlas.db import database_url
 from loaders import LayerError
 
 if TYPE_CHECKING:
@@ -79,6 +82,12 @@ def record(
         outcome=outcome,
         reason=reason,
     )
+    url = database_url()
+    if url is not None:
+        from atlas.db.documents import append_audit
+
+        append_audit(url, entry)
+        return entry
     line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
     path = audit_path(folder)
     try:
@@ -115,6 +124,12 @@ def read_log(
 
     A line that is not a complete entry (a torn last line) is skipped and counted.
     """
+    threshold = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+    url = database_url()
+    if url is not None:
+        from atlas.db.documents import read_audit
+
+        return AuditLog(read_audit(url, since=threshold, user=user), 0)
     path = audit_path(folder)
     try:
         raw = path.read_bytes()
@@ -122,7 +137,6 @@ def read_log(
         return AuditLog((), 0)
     entries: list[AuditEntry] = []
     skipped = 0
-    threshold = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     for line in raw.split(b"\n"):
         if not line.strip():
             continue

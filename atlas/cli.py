@@ -24,6 +24,7 @@ from atlas.access import RefusedError, cli_user, require, visible_layers
 from atlas.audit import read_log
 from atlas.briefing_cli import add_briefing_commands
 from atlas.briefings import BriefingError
+from atlas.db.cli import add_database_commands
 from atlas.export.cli import text_argument
 from atlas.extent import view_extent
 from atlas.fetch import add_fetch_commands
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataset_commands(commands)
     add_briefing_commands(commands)
     add_fetch_commands(commands)
+    add_database_commands(commands)
     audit = commands.add_parser("audit", help="read the audit log (admins)")
     audit.add_argument("--since", type=_moment, help="entries at or after this ISO date or time")
     audit.add_argument("--user", help="entries of one user (an e-mail or cli:<name>)")

@@ -253,6 +253,35 @@ class _Counts:
     unchanged: int
 
 
+@dataclass(frozen=True)
+class Updates:
+    """How a re-import's rows relate to a stored dataset's, matched by ``id``.
+
+    ``known``: the new row's id is stored; ``same``: stored with the same ``source_version``
+    (unchanged). New rows that are not ``same`` are written; stored rows whose id a written
+    row carries are replaced.
+    """
+
+    known: pd.Series
+    same: pd.Series
+
+    @classmethod
+    def between(cls, old: pd.DataFrame | None, new: pd.DataFrame) -> Updates:
+        """Compare ``new`` with ``old`` (None or empty: every row is new)."""
+        if old is None or old.empty:
+            nothing = pd.Series(False, index=new.index)
+            return cls(nothing, nothing)
+        versions = old.set_index("id")["source_version"]
+        known = new["id"].isin(versions.index)
+        same = known & (new["id"].map(versions) == new["source_version"])
+        return cls(known, same)
+
+    @property
+    def counts(self) -> _Counts:
+        changed = self.known & ~self.same
+        return _Counts(int((~self.known).sum()), int(changed.sum()), int(self.same.sum()))
+
+
 def merge_updates(
     old: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame, *, replace: bool = False
 ) -> tuple[gpd.GeoDataFrame, _Counts]:
@@ -263,19 +292,43 @@ def merge_updates(
     a period. With ``replace`` the result is the new rows alone (those rows are dropped); the
     counts are the same.
     """
-    if old is None or old.empty:
-        return new, _Counts(len(new), 0, 0)
-    versions = old.set_index("id")["source_version"]
-    known = new["id"].isin(versions.index)
-    same = known & (new["id"].map(versions) == new["source_version"])
-    changed = known & ~same
-    counts = _Counts(int((~known).sum()), int(changed.sum()), int(same.sum()))
-    if replace:
-        return new, counts
+    updates = Updates.between(old, new)
+    if old is None or old.empty or replace:
+        return new, updates.counts
+    changed = updates.known & ~updates.same
     merged = pd.concat(
-        [old.loc[~old["id"].isin(new.loc[changed, "id"])], new.loc[~same]], ignore_index=True
+        [old.loc[~old["id"].isin(new.loc[changed, "id"])], new.loc[~updates.same]],
+        ignore_index=True,
     )
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs), counts
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs), updates.counts
+
+
+def dataset_info(
+    report: ImportReport, rows: pd.DataFrame, options: ImportOptions, file: str
+) -> DatasetInfo:
+    """What the store records of a dataset whose current rows are ``rows``."""
+    dates = rows["start_date" if report.kind == DEPLOYMENTS else "event_date"]
+    return DatasetInfo(
+        name=report.dataset,
+        format=report.format,
+        kind=report.kind,
+        file=file,
+        rows=len(rows),
+        date_min=dates.min().date().isoformat(),
+        date_max=dates.max().date().isoformat(),
+        licence=str(rows["licence"].iloc[-1]),
+        imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        source_file=report.file,
+        encoding=report.encoding,
+        access_date=options.access_date.isoformat() if options.access_date else None,
+    )
+
+
+def version_action(stored_before: bool, *, replace: bool) -> str:
+    """The history's name for a write: ``import``, ``reimport`` or ``replace``."""
+    if not stored_before:
+        return "import"
+    return "replace" if replace else "reimport"
 
 
 @dataclass(frozen=True)
@@ -612,6 +665,29 @@ class DatasetStore:
         result = read_import(path, self.reference(), options, name=name, progress=progress)
         report = result.report
         report_progress(0.8, "Storing")
+        counts, reimport = self._store(result.frame, report, options, replace=replace)
+        report_progress(1.0, "Done")
+        return dataclasses.replace(
+            report,
+            added=counts.added,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            stored=True,
+            reimport=reimport,
+        )
+
+    def _store(
+        self,
+        frame: gpd.GeoDataFrame,
+        report: ImportReport,
+        options: ImportOptions,
+        *,
+        replace: bool,
+    ) -> tuple[_Counts, bool]:
+        """Store an import's checked rows as the dataset's new version, all or nothing.
+
+        Returns the counts and whether the dataset was stored before (a re-import).
+        """
         with self._locked():
             state = self._read_state()
             current = dict(state.datasets)
@@ -623,28 +699,13 @@ class DatasetStore:
                     "choose another dataset name",
                 )
             old = self.read(report.dataset) if previous is not None else None
-            merged, counts = merge_updates(old, result.frame, replace=replace)
+            merged, counts = merge_updates(old, frame, replace=replace)
             file_name = f"{report.dataset}-{secrets.token_hex(6)}.parquet"
             target = self.folder / DATA_SUBDIR / file_name
             _write_atomically(target, lambda p: merged.to_parquet(p, index=False))
             _pause_point("data-written")
-            dates = merged["start_date" if report.kind == DEPLOYMENTS else "event_date"]
-            accessed = options.access_date.isoformat() if options.access_date else None
-            current[report.dataset] = DatasetInfo(
-                name=report.dataset,
-                format=report.format,
-                kind=report.kind,
-                file=file_name,
-                rows=len(merged),
-                date_min=dates.min().date().isoformat(),
-                date_max=dates.max().date().isoformat(),
-                licence=str(merged["licence"].iloc[-1]),
-                imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                source_file=report.file,
-                encoding=report.encoding,
-                access_date=accessed,
-            )
-            action = "import" if previous is None else ("replace" if replace else "reimport")
+            current[report.dataset] = dataset_info(report, merged, options, file_name)
+            action = version_action(previous is not None, replace=replace)
             self._commit(
                 state,
                 current,
@@ -654,15 +715,7 @@ class DatasetStore:
                 action=action,
                 rows=len(merged),
             )
-        report_progress(1.0, "Done")
-        return dataclasses.replace(
-            report,
-            added=counts.added,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-            stored=True,
-            reimport=previous is not None,
-        )
+        return counts, previous is not None
 
     def remove(self, name: str, *, wait: float = LOCK_TIMEOUT_S) -> DatasetInfo:
         """Remove a dataset; return what it was. Its last version stays in the history.
@@ -687,6 +740,21 @@ class DatasetStore:
                 state, current, dataset=name, kind=removed.kind, file=None, action="remove", rows=0
             )
         return removed
+
+
+def open_datasets(
+    folder: Path | None = None, geodata: Path | None = None, **options: Any
+) -> DatasetStore:
+    """The datasets store in use: the shared database when ``ATLAS_DATABASE_URL`` is set,
+    else the data directory ``folder`` (:func:`data_dir` when None)."""
+    from atlas.db import database_url
+
+    url = database_url()
+    if url is None:
+        return DatasetStore(folder, geodata, **options)
+    from atlas.db.datasets import DatabaseDatasetStore
+
+    return DatabaseDatasetStore(url, folder, geodata, **options)
 
 
 @contextmanager
@@ -823,7 +891,7 @@ def _cmd_import(args: Any) -> int:
         access_date=accessed,
         licence=args.licence,
     )
-    store = DatasetStore(args.data, geodata=args.geodata)
+    store = open_datasets(args.data, geodata=args.geodata)
     user = cli_user()
     require(user, "import", what=str(args.path), folder=store.folder)
     if args.replace:
@@ -864,7 +932,7 @@ def _print_report(report: ImportReport, *, as_json: bool) -> None:
 
 
 def _cmd_datasets(args: Any) -> int:
-    summaries = [d.summary() for d in DatasetStore(args.data, geodata=args.geodata).datasets()]
+    summaries = [d.summary() for d in open_datasets(args.data, geodata=args.geodata).datasets()]
     if args.json:
         print(json.dumps(summaries, ensure_ascii=False))
         return 0
@@ -884,7 +952,7 @@ def _cmd_remove(args: Any) -> int:
     from atlas.access import cli_user, require
     from atlas.audit import record
 
-    store = DatasetStore(args.data, geodata=args.geodata)
+    store = open_datasets(args.data, geodata=args.geodata)
     user = cli_user()
     require(user, "remove_dataset", what=args.name, folder=store.folder)
     try:

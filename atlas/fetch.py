@@ -54,7 +54,7 @@ from typing import Any
 
 from atlas.access import User, cli_user, require
 from atlas.audit import record, record_import
-from atlas.datasets import DatasetStore, report_lines
+from atlas.datasets import DatasetStore, open_datasets, report_lines
 from atlas.paths import REPO_ROOT
 from loaders import LayerError
 from loaders.imports import ImportOptions, ImportReport, NothingImportedError
@@ -765,7 +765,7 @@ def _day(text: str) -> date:
 
 
 def _cmd_fetch(args: Any) -> int:
-    store = DatasetStore(args.data, geodata=args.geodata)
+    store = open_datasets(args.data, geodata=args.geodata)
     request = FetchRequest(
         source=args.source,
         country=args.country,

@@ -26,6 +26,7 @@ from atlas.datasets import (
     HistoryEntry,
     StoreHistory,
     as_utc,
+    open_datasets,
 )
 from loaders import LayerError
 from loaders.imports import INCIDENT_COLUMNS, INCIDENTS
@@ -79,7 +80,7 @@ class Changes:
 
 def history(folder: Path | None = None) -> StoreHistory:
     """Every version the store in ``folder`` (the data directory by default) keeps."""
-    return DatasetStore(folder).history()
+    return open_datasets(folder).history()
 
 
 def _differs(then: pd.Series, now: pd.Series) -> np.ndarray:
@@ -203,7 +204,7 @@ def changes_since(
         When the manifest, the history or a version's file cannot be read (naming it).
     """
     since = as_utc(since)
-    store = DatasetStore(folder)
+    store = open_datasets(folder)
     for _ in range(3):
         try:
             return _changes(store, store.history(), since, regions)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from atlas.aggregate import with_cells
-from atlas.datasets import DatasetStore, with_imported
+from atlas.datasets import open_datasets, with_imported
 from atlas.notes import NotesStore, notes_frame
 from atlas.paths import geodata_dir
 from loaders import LAYER_FILES, LINEAGE_FILE, AtlasLayers, load_layers
@@ -38,7 +38,7 @@ class EmbeddedStore:
         self.geodata_dir = folder or geodata_dir()
         # Imported datasets (ATLAS_DATA_DIR) are added to the curated layers, and the
         # analysts' notes kept there become a layer of their own.
-        self.datasets = DatasetStore(data_folder, geodata=self.geodata_dir)
+        self.datasets = open_datasets(data_folder, geodata=self.geodata_dir)
         self.notes = NotesStore(self.datasets.folder)
 
     def fingerprint(self) -> str:

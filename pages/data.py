@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.access import may
-from atlas.datasets import DatasetStore, datasets_table
+from atlas.datasets import datasets_table, open_datasets
 from ui.auth import current_user, refused
 from ui.data import layers
 from ui.fetch import fetch_panel
@@ -14,7 +14,7 @@ from ui.imports import ask_to_remove, import_panel, removal_dialog
 
 require_frame()
 
-store = DatasetStore()
+store = open_datasets()
 user = current_user()
 
 st.title("Data")

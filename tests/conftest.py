@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 
 from tests.serving import REPO, ServedApp, headless_chromium, serve_app
 
+if TYPE_CHECKING:
+    from atlas.db.local import LocalServer
+
 ARTIFACTS = REPO / "artifacts"
+TEMPLATE_DATABASE = "atlas_template"
 
 
 # Settings of the developer's own environment that would point a test at their data or change
@@ -48,6 +53,69 @@ def isolated_from_user_store(tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def no_imported_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Every test starts with an empty data directory, whatever a developer imported."""
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[PostgisForTests]:
+    """One private PostgreSQL + PostGIS server for the whole run, on a free loopback port.
+
+    ``make test`` installs PostgreSQL and PostGIS; without them the tests that need the
+    shared store fail, saying what is missing.
+    """
+    from atlas.db.local import LocalServer
+    from atlas.db.migrate import upgrade
+
+    server = LocalServer().start()
+    try:
+        template = server.create_database(TEMPLATE_DATABASE)
+        upgrade(template)
+        _forget_engine(template)
+        yield PostgisForTests(server)
+    finally:
+        server.stop()
+
+
+class PostgisForTests:
+    """Hands out fresh databases with the atlas schema, copied from a migrated template."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.server = server
+        self.made = 0
+
+    def fresh(self) -> str:
+        """The address of a new database at the current schema."""
+        import psycopg
+
+        self.made += 1
+        name = f"atlas_test_{self.made}"
+        with psycopg.connect(self.server.admin_url("postgres"), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DATABASE}"')
+        return self.server.admin_url(name)
+
+
+def _forget_engine(url: str) -> None:
+    """Close the pooled connections of one address (a database per test adds up)."""
+    from atlas.db import engine
+
+    engine(url).dispose()
+    engine.cache_clear()
+
+
+@pytest.fixture
+def database(postgis_server: PostgisForTests, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh shared store for one test, named by ``ATLAS_DATABASE_URL`` as the app reads it."""
+    url = postgis_server.fresh()
+    monkeypatch.setenv("ATLAS_DATABASE_URL", url)
+    yield url
+    _forget_engine(url)
+
+
+@pytest.fixture(params=["embedded", "postgis"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run a test once on the data directory and once on a fresh PostGIS database."""
+    if request.param == "postgis":
+        request.getfixturevalue("database")
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")

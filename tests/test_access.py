@@ -56,6 +56,7 @@ NOBODY = User("stranger@example.org", "Stranger", None)
                 "remove_dataset",
                 "manage_briefings",
                 "read_audit",
+                "manage_store",
             },
         ),
         (NOBODY, set()),

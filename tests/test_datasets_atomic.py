@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atlas.datasets import DATA_SUBDIR, PAUSE_ENV, DatasetStore
+from atlas.datasets import DATA_SUBDIR, PAUSE_ENV, DatasetStore, open_datasets
 from tests.factories import small_geodata_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,13 +95,13 @@ def test_import_killed_mid_write_leaves_a_consistent_dataset(tmp_path, geodata, 
     assert len(named) == len(versions) + 1
 
 
-def test_two_concurrent_imports_into_one_dataset_both_land(tmp_path, geodata):
+def test_two_concurrent_imports_into_one_dataset_both_land(tmp_path, geodata, backend):
     data = tmp_path / "data"
     first = _import_process(FIXTURES / "acled_current_dyadic.csv", data, geodata, "--json")
     second = _import_process(FIXTURES / "acled_old_monadic.csv", data, geodata, "--json")
     outputs = [p.communicate(timeout=120) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
-    store = DatasetStore(data, geodata=geodata)
+    store = open_datasets(data, geodata=geodata)
     (info,) = store.datasets()
     assert info.rows == 4 + 3  # neither import overwrote the other
     assert len(store.read("acled")) == 7

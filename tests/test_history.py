@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.datasets import DATA_SUBDIR, HISTORY, DatasetStore, ForgottenError
+from atlas.datasets import DATA_SUBDIR, HISTORY, DatasetStore, ForgottenError, open_datasets
 from atlas.history import Changes, changes_since, compare_versions, history
 from loaders.errors import LayerError
 from loaders.imports import ImportOptions
@@ -30,7 +30,14 @@ def geodata(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, geodata: Path) -> DatasetStore:
+def store(tmp_path: Path, geodata: Path, backend: str) -> DatasetStore:
+    """The store in use, once on the data directory and once on PostGIS."""
+    return open_datasets(tmp_path / "data", geodata=geodata)
+
+
+@pytest.fixture
+def file_store(tmp_path: Path, geodata: Path) -> DatasetStore:
+    """The data directory's store, for what only its files can show."""
     return DatasetStore(tmp_path / "data", geodata=geodata)
 
 
@@ -206,22 +213,24 @@ def test_changes_as_json(store, tmp_path):
 # -- how much history is kept -------------------------------------------------------------------
 
 
-def test_versions_beyond_the_bound_are_swept_with_their_files(tmp_path, geodata):
-    store = DatasetStore(tmp_path / "data", geodata=geodata, keep_versions=2)
+def test_versions_beyond_the_bound_are_swept_with_their_files(tmp_path, geodata, backend):
+    store = open_datasets(tmp_path / "data", geodata=geodata, keep_versions=2)
     first_moment = _moment()
     for fatalities in ("1", "2", "3"):
         store.import_file(_acled_export(tmp_path, {"MLI1001": {"fatalities": fatalities}}))
     versions = store.history().versions("acled")
     assert [v.action for v in versions] == ["reimport", "reimport"]
-    files = {p.name for p in (store.folder / DATA_SUBDIR).iterdir()}
-    assert files == {v.file for v in versions}
+    if backend == "embedded":
+        files = {p.name for p in (store.folder / DATA_SUBDIR).iterdir()}
+        assert files == {v.file for v in versions}
+    assert [len(store.read_version(v)) for v in versions] == [4, 4]
     with pytest.raises(ForgottenError, match="the history of dataset 'acled' is kept from"):
         store.history().version_at("acled", first_moment)
     assert store.history().version_at("acled", versions[0].moment) == versions[0]
 
 
-def test_a_moment_older_than_the_history_kept_is_incomplete(tmp_path, geodata):
-    store = DatasetStore(tmp_path / "data", geodata=geodata, keep_versions=2)
+def test_a_moment_older_than_the_history_kept_is_incomplete(tmp_path, geodata, backend):
+    store = open_datasets(tmp_path / "data", geodata=geodata, keep_versions=2)
     before_all = _moment()
     store.import_file(ACLED)
     store.import_file(_acled_export(tmp_path, {"MLI1001": {"fatalities": "9"}}))
@@ -236,7 +245,8 @@ def test_a_moment_older_than_the_history_kept_is_incomplete(tmp_path, geodata):
     assert changes_since(between, store.folder).complete
 
 
-def test_a_store_written_before_the_history_was_kept_starts_it(store, tmp_path):
+def test_a_store_written_before_the_history_was_kept_starts_it(file_store, tmp_path):
+    store = file_store
     store.import_file(ACLED)
     (store.folder / HISTORY).unlink()
     manifest = json.loads(store.manifest_path.read_text())
@@ -256,7 +266,8 @@ def test_a_store_written_before_the_history_was_kept_starts_it(store, tmp_path):
     assert not changes_since(before, store.folder).complete
 
 
-def test_entries_the_manifest_does_not_commit_are_ignored(store, tmp_path):
+def test_entries_the_manifest_does_not_commit_are_ignored(file_store, tmp_path):
+    store = file_store
     store.import_file(ACLED)
     body = json.loads((store.folder / HISTORY).read_text())
     orphan = {**body["entries"][0], "seq": 2, "file": "acled-000000000000.parquet"}
@@ -266,7 +277,8 @@ def test_entries_the_manifest_does_not_commit_are_ignored(store, tmp_path):
     assert version.seq == 1
 
 
-def test_an_unreadable_history_is_named(store):
+def test_an_unreadable_history_is_named(file_store):
+    store = file_store
     store.import_file(ACLED)
     (store.folder / HISTORY).write_text("{not json")
     with pytest.raises(LayerError, match="unreadable import history") as raised:
@@ -274,7 +286,8 @@ def test_an_unreadable_history_is_named(store):
     assert str(store.folder / HISTORY) in str(raised.value)
 
 
-def test_history_helper_reads_the_data_directory(store, monkeypatch):
+def test_history_helper_reads_the_data_directory(file_store, monkeypatch):
+    store = file_store
     store.import_file(ACLED)
     monkeypatch.setenv("ATLAS_DATA_DIR", str(store.folder))
     assert [v.action for v in history().entries] == ["import"]

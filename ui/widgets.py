@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 
 from atlas import style
 from atlas.attribution import footer_markdown
-from atlas.datasets import DatasetStore
+from atlas.datasets import open_datasets
 from atlas.mapping import LayeredMap
 
 MapSource = LayeredMap | Callable[[], LayeredMap]
@@ -147,7 +147,7 @@ def event_type_bars(by_type: pd.DataFrame, y_label: str, height: int) -> None:
 def footer() -> None:
     """The data attribution, required by the sources' licences."""
     st.divider()
-    st.caption(footer_markdown(DatasetStore().attributions()))
+    st.caption(footer_markdown(open_datasets().attributions()))
     st.caption(
         "Regions: Ménaka and Taoudénit (created 2016) have no offline boundaries and are "
         "shown within Gao and Timbuktu."

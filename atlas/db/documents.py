@@ -1,0 +1,214 @@
+"""Briefings, notes and the audit log in the shared database.
+
+Briefings, presentation positions and notes are named JSON documents in collections (the
+``documents`` table), changed under one advisory lock per collection inside a transaction;
+the audit log is a table appended to one committed row at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.exc import SQLAlchemyError
+
+from atlas.db import engine, schema
+from atlas.db.datasets import bump, counter, locked
+from atlas.db.migrate import require_current, unreachable
+
+if TYPE_CHECKING:
+    from atlas.audit import AuditEntry
+
+LOCK_WAIT_S = 120.0
+_checked: set[str] = set()
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Connection]:
+    """A connection in a transaction on a database at the current schema.
+
+    Raises
+    ------
+    loaders.errors.LayerError
+        When the database is unreachable or its schema is not upgraded (saying so).
+    """
+    if url not in _checked:
+        require_current(url)
+        _checked.add(url)
+    try:
+        with engine(url).begin() as connection:
+            yield connection
+    except SQLAlchemyError as exc:
+        raise unreachable(url, exc) from None
+
+
+# -- the audit log ------------------------------------------------------------------------------
+
+
+def append_audit(url: str, entry: AuditEntry) -> None:
+    """Append one audit entry, committed when this returns."""
+    fields = asdict(entry)
+    fields["time"] = datetime.fromisoformat(entry.time.replace("Z", "+00:00"))
+    with transaction(url) as connection:
+        connection.execute(insert(schema.audit).values(**fields))
+
+
+def read_audit(
+    url: str, *, since: datetime | None = None, user: str | None = None
+) -> tuple[AuditEntry, ...]:
+    """The entries at or after ``since`` (aware) and of ``user``, oldest first."""
+    from atlas.audit import AuditEntry
+
+    table = schema.audit
+    query = select(table).order_by(table.c.seq)
+    if since is not None:
+        query = query.where(table.c.time >= since)
+    if user is not None:
+        query = query.where(table.c.user == user)
+    with transaction(url) as connection:
+        rows = connection.execute(query).all()
+    return tuple(
+        AuditEntry(
+            time=row.time.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            user=row.user,
+            role=row.role,
+            action=row.action,
+            object=row.object,
+            outcome=row.outcome,
+            reason=row.reason,
+        )
+        for row in rows
+    )
+
+
+# -- named documents ----------------------------------------------------------------------------
+
+
+class Documents:
+    """One collection of named JSON documents (``briefings``, ``positions``, ``notes`` …).
+
+    Reads see committed documents. Writers take :meth:`locked`, which holds the
+    collection's advisory lock for the length of one transaction; :meth:`put` and
+    :meth:`delete` inside it commit together when the block ends.
+    """
+
+    def __init__(self, url: str, collection: str) -> None:
+        self.url = url
+        self.collection = collection
+        self._lock_key = zlib.crc32(f"atlas-documents:{collection}".encode())
+        self._connection: Connection | None = None
+
+    def _where(self, name: str | None = None) -> Any:
+        table = schema.documents
+        condition = table.c.collection == self.collection
+        return condition if name is None else condition & (table.c.name == name)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        if self._connection is not None:
+            yield self._connection
+        else:
+            with transaction(self.url) as connection:
+                yield connection
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """One document, or None."""
+        with self._reading() as connection:
+            found = connection.execute(
+                select(schema.documents.c.body).where(self._where(name))
+            ).scalar()
+        return dict(found) if found is not None else None
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        """Every document of the collection, by name."""
+        table = schema.documents
+        with self._reading() as connection:
+            rows = connection.execute(
+                select(table.c.name, table.c.body).where(self._where()).order_by(table.c.name)
+            ).all()
+        return {row.name: dict(row.body) for row in rows}
+
+    def fingerprint(self) -> str:
+        """Changes with every write to the collection (one small query)."""
+        with self._reading() as connection:
+            changed = counter(connection, self.collection)
+        return hashlib.sha256(f"{self.url}\0{self.collection}\0{changed}".encode()).hexdigest()[:16]
+
+    @contextmanager
+    def locked(self, busy: str, wait: float = LOCK_WAIT_S) -> Iterator[None]:
+        """Hold the collection against other writers; writes inside commit together."""
+        if self._connection is not None:
+            yield  # already held by this store
+            return
+        with transaction(self.url) as connection, locked(connection, self._lock_key, wait, busy):
+            self._connection = connection
+            try:
+                yield
+            finally:
+                self._connection = None
+
+    def _writing(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("documents are written inside locked()")
+        return self._connection
+
+    def put(self, name: str, body: dict[str, Any]) -> None:
+        """Store ``body`` under ``name`` (replacing what was there)."""
+        connection = self._writing()
+        statement = upsert(schema.documents).values(
+            collection=self.collection, name=name, body=body, changed_at=func.now()
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["collection", "name"],
+                set_={"body": statement.excluded.body, "changed_at": func.now()},
+            )
+        )
+        bump(connection, self.collection)
+
+    def delete(self, name: str) -> bool:
+        """Delete a document; True when there was one."""
+        connection = self._writing()
+        gone = connection.execute(delete(schema.documents).where(self._where(name))).rowcount
+        bump(connection, self.collection)
+        return bool(gone)
+
+
+@contextmanager
+def locked_together(
+    collections: Sequence[Documents], busy: str, wait: float = LOCK_WAIT_S
+) -> Iterator[None]:
+    """Hold several collections of one database in one transaction, as :meth:`Documents.locked`
+    holds one: their writes inside commit together (a briefing renamed with its presentation
+    position), or none of them does.
+
+    The locks are taken in one order whoever asks, so two writers of overlapping collections
+    never hold one each while waiting for the other's.
+
+    Raises
+    ------
+    loaders.errors.LayerError
+        Saying ``busy`` when another process still holds one of them after ``wait``.
+    """
+    urls = {documents.url for documents in collections}
+    if len(urls) != 1:
+        raise ValueError("collections held together must be of one database")
+    if any(documents._connection is not None for documents in collections):
+        raise RuntimeError("a collection held together is already held")
+    with transaction(urls.pop()) as connection, ExitStack() as held:
+        for documents in sorted(collections, key=lambda d: d._lock_key):
+            held.enter_context(locked(connection, documents._lock_key, wait, busy))
+        for documents in collections:
+            documents._connection = connection
+        try:
+            yield
+        finally:
+            for documents in collections:
+                documents._connection = None

@@ -1,0 +1,89 @@
+"""Create and upgrade the shared store's schema (``python -m atlas db upgrade``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
+
+from atlas.db import engine, shown
+from loaders import LayerError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+LOCK_KEY = 0x61746C6173_00  # "atlas" and 0: the lock upgrades hold against each other
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head() -> str:
+    """The revision this code expects the database to be at."""
+    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current(url: str) -> str | None:
+    """The revision the database is at (None before the first upgrade).
+
+    Raises
+    ------
+    loaders.errors.LayerError
+        When the database cannot be reached (naming it, without its password).
+    """
+    try:
+        with engine(url).connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise unreachable(url, exc) from None
+
+
+def upgrade(url: str, revision: str = "head") -> str:
+    """Bring the database's schema to ``revision``; return the revision it is at.
+
+    Safe to run from several processes at once: one upgrades, the others wait and find it
+    done.
+    """
+    config = _config()
+    try:
+        with engine(url).begin() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except SQLAlchemyError as exc:
+        raise unreachable(url, exc) from None
+    found = current(url)
+    assert found is not None
+    return found
+
+
+def require_current(url: str) -> None:
+    """Raise unless the database's schema is the one this code expects.
+
+    Raises
+    ------
+    loaders.errors.LayerError
+        Saying to run ``python -m atlas db upgrade``, or why the database cannot be used.
+    """
+    found = current(url)
+    if found != head():
+        state = "has no atlas schema yet" if found is None else f"is at schema {found}"
+        raise LayerError.single(
+            shown(url),
+            f"the database {state}, this version of the atlas needs {head()}: "
+            "run `python -m atlas db upgrade`",
+        )
+
+
+def unreachable(url: str, exc: BaseException) -> LayerError:
+    """The error a page or command shows when the database fails it (first line only)."""
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = first[0] if first else type(exc).__name__
+    return LayerError.single(shown(url), f"the shared database cannot be used: {reason}")

@@ -1,0 +1,1 @@
+"""Schema migrations of the shared store, applied by ``python -m atlas db upgrade``."""

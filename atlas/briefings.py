@@ -1,13 +1,16 @@
 """Saved briefings: named, ordered views with captions, presented on a shared screen.
 
 A briefing is a title, an ordered list of views (each a view's query string, a caption and an
-optional note), an author and timestamps. It lives in the store's data directory as one JSON
-file per briefing (``briefings/<name>.json``), written atomically like datasets, and every
-change is asked of :mod:`atlas.access` and recorded in the audit log.
+optional note), an author and timestamps. In the data directory it is one JSON file per
+briefing (``briefings/<name>.json``), written atomically like datasets; with
+``ATLAS_DATABASE_URL`` set it is a document in the shared database instead, and the data
+directory is left alone. Every change is asked of :mod:`atlas.access` and recorded in the
+audit log.
 
 While a briefing is presented, the presenter's position (which view is on the screen) is
-shared state in the store too (``briefings/<name>.position.json``), not in one session's
-memory: every screen that follows reads it, whichever server process it talks to.
+shared state in the store too (``briefings/<name>.position.json``, or a document beside the
+briefing's), not in one session's memory: every screen that follows reads it, whichever
+server process it talks to.
 """
 
 from __future__ import annotations
@@ -15,25 +18,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
 from atlas.access import Owned, User, require
 from atlas.audit import record
 from atlas.datasets import data_dir
+from atlas.db import database_url
 from atlas.export.files import write_atomically
 from atlas.view import parse_query_string
+from loaders import LayerError
 
 BRIEFINGS_DIR = "briefings"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 MAX_VIEWS = 60
 MAX_TEXT = 2000
 LOCK_TIMEOUT_S = 10.0
+BUSY = "briefings are being changed by someone else; try again"
 
 
 class BriefingError(ValueError):
@@ -196,30 +202,173 @@ class Position:
     by: str
 
 
+class _Storage(Protocol):
+    """Where briefings and their presentation positions are kept: JSON bodies by name."""
+
+    def read(self, name: str) -> Any:
+        """The body stored under ``name``, or None; :class:`BriefingError` when unreadable."""
+
+    def read_all(self) -> dict[str, Any]:
+        """Every readable body, by name."""
+
+    def write(self, name: str, body: dict[str, Any]) -> None:
+        """Store ``body`` under ``name`` (inside :meth:`locked`)."""
+
+    def remove(self, name: str) -> None:
+        """Remove a briefing and its position (inside :meth:`locked`)."""
+
+    def read_position(self, name: str) -> Any:
+        """The position body of ``name``, or None."""
+
+    def write_position(self, name: str, body: dict[str, Any]) -> None:
+        """Store the position of ``name``, at once (or with the writes of :meth:`locked`)."""
+
+    def locked(self) -> AbstractContextManager[None]:
+        """Hold the briefings against other writers until the block ends."""
+
+
+class _Files:
+    """Briefings as files in the data directory: ``<name>.json`` and ``<name>.position.json``
+    in ``folder``, each written atomically, one writer at a time under a file lock."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.json"
+
+    def _position_path(self, name: str) -> Path:
+        return self.folder / f"{name}.position.json"
+
+    def read(self, name: str) -> Any:
+        try:
+            return json.loads(self._path(name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise BriefingError(f"briefing {name!r} cannot be read: {exc}") from None
+
+    def read_all(self) -> dict[str, Any]:
+        if not self.folder.is_dir():
+            return {}
+        found = {}
+        for path in sorted(self.folder.glob("*.json")):
+            if path.name.endswith(".position.json") or not NAME.fullmatch(path.stem):
+                continue  # a file that is not a briefing of ours is not listed
+            try:
+                found[path.stem] = self.read(path.stem)
+            except BriefingError:
+                continue
+        return found
+
+    def write(self, name: str, body: dict[str, Any]) -> None:
+        write_atomically(
+            self._path(name), json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+        )
+
+    def remove(self, name: str) -> None:
+        self._path(name).unlink()
+        self._position_path(name).unlink(missing_ok=True)
+
+    def read_position(self, name: str) -> Any:
+        try:
+            return json.loads(self._position_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def write_position(self, name: str, body: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self._position_path(name), json.dumps(body).encode("utf-8"))
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(self.folder / ".lock", timeout=LOCK_TIMEOUT_S):
+                yield
+        except Timeout:
+            raise BriefingError(BUSY) from None
+
+
+@contextmanager
+def _answered_as_briefing_error() -> Iterator[None]:
+    """A database that fails is said as a briefing error, which every briefing screen shows."""
+    try:
+        yield
+    except LayerError as exc:
+        raise BriefingError(str(exc)) from None
+
+
+class _Documents:
+    """Briefings and their positions in the shared database at ``url`` (the collections
+    ``briefings`` and ``positions``); a change and its position's commit together."""
+
+    def __init__(self, url: str) -> None:
+        from atlas.db.documents import Documents
+
+        self.briefings = Documents(url, "briefings")
+        self.positions = Documents(url, "positions")
+
+    def read(self, name: str) -> Any:
+        with _answered_as_briefing_error():
+            return self.briefings.get(name)
+
+    def read_all(self) -> dict[str, Any]:
+        with _answered_as_briefing_error():
+            return self.briefings.all()
+
+    def write(self, name: str, body: dict[str, Any]) -> None:
+        self.briefings.put(name, body)
+
+    def remove(self, name: str) -> None:
+        self.briefings.delete(name)
+        self.positions.delete(name)
+
+    def read_position(self, name: str) -> Any:
+        with _answered_as_briefing_error():
+            return self.positions.get(name)
+
+    def write_position(self, name: str, body: dict[str, Any]) -> None:
+        with _answered_as_briefing_error(), self.positions.locked(BUSY, LOCK_TIMEOUT_S):
+            self.positions.put(name, body)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        from atlas.db.documents import locked_together
+
+        with (
+            _answered_as_briefing_error(),
+            locked_together((self.briefings, self.positions), BUSY, LOCK_TIMEOUT_S),
+        ):
+            yield
+
+
 class BriefingStore:
-    """The briefings of one data directory (``briefings/`` in :func:`data_dir` by default)."""
+    """The briefings of the store in use.
+
+    With ``ATLAS_DATABASE_URL`` set they are documents in the shared database, and nothing is
+    written to the data directory; otherwise they are files in ``briefings/`` of the data
+    directory ``folder`` (:func:`data_dir` by default). Both answer alike; a database that
+    fails raises :class:`BriefingError` saying so.
+    """
 
     def __init__(self, folder: Path | None = None) -> None:
         self.data_folder = folder or data_dir()
         self.folder = self.data_folder / BRIEFINGS_DIR
+        url = database_url()
+        self._storage: _Storage = _Files(self.folder) if url is None else _Documents(url)
 
     # -- reading -------------------------------------------------------------------------
 
-    def _path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name)}.json"
-
     def list(self) -> list[Briefing]:
         """Every briefing, by name."""
-        if not self.folder.is_dir():
-            return []
+        bodies = self._storage.read_all()
         found = []
-        for path in sorted(self.folder.glob("*.json")):
-            if path.name.endswith(".position.json"):
-                continue
+        for name in sorted(bodies):
             try:
-                found.append(self.get(path.stem))
-            except BriefingError:
-                continue  # a file that is not a briefing of ours is not listed
+                found.append(Briefing.from_json(bodies[name]))
+            except (ValueError, KeyError, TypeError):
+                continue  # what is not a briefing of ours is not listed
         return found
 
     def get(self, name: str) -> Briefing:
@@ -228,43 +377,32 @@ class BriefingStore:
         Raises
         ------
         BriefingError
-            When there is none of that name, or its file cannot be read.
+            When there is none of that name, or it cannot be read.
         """
-        path = self._path(name)
+        body = self._storage.read(check_name(name))
+        if body is None:
+            raise BriefingError(f"no briefing named {name!r}")
         try:
-            body = json.loads(path.read_text(encoding="utf-8"))
             return Briefing.from_json(body)
-        except FileNotFoundError:
-            raise BriefingError(f"no briefing named {name!r}") from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise BriefingError(f"briefing {name!r} cannot be read: {exc}") from None
 
     def exists(self, name: str) -> bool:
         """True when a briefing of that name is stored."""
-        return self._path(name).is_file()
+        return self._storage.read(check_name(name)) is not None
 
     def position(self, name: str) -> Position | None:
         """Where the presentation of ``name`` is, if it has been presented."""
+        body = self._storage.read_position(check_name(name))
         try:
-            body = json.loads(self._position_path(name).read_text(encoding="utf-8"))
             return Position(int(body["index"]), str(body["at"]), str(body["by"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     # -- writing -------------------------------------------------------------------------
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            with FileLock(self.folder / ".lock", timeout=LOCK_TIMEOUT_S):
-                yield
-        except Timeout:
-            raise BriefingError("briefings are being changed by someone else; try again") from None
-
     def _write(self, briefing: Briefing) -> None:
-        content = json.dumps(briefing.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-        write_atomically(self._path(briefing.name), content)
+        self._storage.write(briefing.name, briefing.to_json())
 
     def create(self, briefing: Briefing, user: User) -> Briefing:
         """Store a new briefing written by ``user``.
@@ -277,7 +415,7 @@ class BriefingStore:
             When ``user`` may not write briefings.
         """
         require(user, "write_briefing", what=briefing.name, folder=self.data_folder)
-        with self._locked():
+        with self._storage.locked():
             if self.exists(briefing.name):
                 raise BriefingError(f"a briefing named {briefing.name!r} exists already")
             stored = replace(briefing, author=user.id)
@@ -290,7 +428,7 @@ class BriefingStore:
 
         ``changes`` are fields of :class:`Briefing`: ``title`` or ``views``.
         """
-        with self._locked():
+        with self._storage.locked():
             current = self.get(name)
             require(user, "write_briefing", current.owned, what=name, folder=self.data_folder)
             title = changes.pop("title", current.title)
@@ -309,15 +447,14 @@ class BriefingStore:
     def rename(self, name: str, new_name: str, user: User) -> Briefing:
         """Give a briefing another name (its address changes with it)."""
         check_name(new_name)
-        with self._locked():
+        with self._storage.locked():
             current = self.get(name)
             require(user, "write_briefing", current.owned, what=name, folder=self.data_folder)
             if self.exists(new_name):
                 raise BriefingError(f"a briefing named {new_name!r} exists already")
             renamed = replace(current, name=new_name, updated_at=now_utc())
             self._write(renamed)
-            self._path(name).unlink()
-            self._position_path(name).unlink(missing_ok=True)
+            self._storage.remove(name)
         record(user, "briefing-rename", f"{name} -> {new_name}", folder=self.data_folder)
         return renamed
 
@@ -329,11 +466,10 @@ class BriefingStore:
 
     def delete(self, name: str, user: User) -> None:
         """Remove a briefing (its author's, or any for an admin)."""
-        with self._locked():
+        with self._storage.locked():
             current = self.get(name)
             require(user, "write_briefing", current.owned, what=name, folder=self.data_folder)
-            self._path(name).unlink()
-            self._position_path(name).unlink(missing_ok=True)
+            self._storage.remove(name)
         record(user, "briefing-delete", name, folder=self.data_folder)
 
     def start_presentation(self, name: str, user: User) -> tuple[Briefing, str | None]:
@@ -343,7 +479,7 @@ class BriefingStore:
         changed since then is what the room has not seen.
         """
         require(user, "present", what=name, folder=self.data_folder)
-        with self._locked():
+        with self._storage.locked():
             current = self.get(name)
             before = current.last_presented_at
             stamp = now_utc()
@@ -356,14 +492,9 @@ class BriefingStore:
     def move(self, name: str, index: int, user: User) -> Position:
         """Put the presentation of ``name`` on view ``index``: every follower goes there."""
         require(user, "present", what=name, folder=self.data_folder)
-        return self._write_position(name, index, user)
-
-    def _position_path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name)}.position.json"
+        return self._write_position(check_name(name), index, user)
 
     def _write_position(self, name: str, index: int, user: User) -> Position:
         position = Position(index, now_utc(), user.id)
-        content = json.dumps(asdict(position)).encode("utf-8")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(self._position_path(name), content)
+        self._storage.write_position(name, asdict(position))
         return position

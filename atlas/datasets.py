@@ -476,6 +476,10 @@ class DatasetStore:
         """Every stored dataset, by name."""
         return sorted(self._read_manifest().values(), key=lambda d: d.name)
 
+    def where(self) -> str:
+        """Where the datasets are kept, for an administrator."""
+        return f"the data directory {self.folder}"
+
     def fingerprint(self) -> str:
         """Changes whenever the manifest does (every import and removal rewrites it)."""
         try:

@@ -10,8 +10,10 @@ records every change in the audit log.
 
 The embedded store keeps every note in ``notes.json`` in the data directory, rewritten whole
 and atomically (temp file, fsync, rename, fsync of the folder) under a lock of its own, so two
-sessions adding at once both keep their note and an import never holds notes back. The
-methods of :class:`NotesStore` are the whole interface; a database store can offer the same.
+sessions adding at once both keep their note and an import never holds notes back. With
+``ATLAS_DATABASE_URL`` set the same list is one document of the shared database, rewritten
+in one transaction under the notes' own lock, and the data directory is left alone. The
+methods of :class:`NotesStore` are the whole interface.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import math
 import secrets
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, MutableSequence, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,6 +38,7 @@ from shapely.geometry import Point
 from atlas.access import Owned, User, require
 from atlas.audit import record
 from atlas.datasets import _write_atomically, data_dir
+from atlas.db import database_url
 from atlas.paths import geodata_dir
 from atlas.view import ViewState
 from loaders import LAYER_FILES, NOTE_COLUMNS, LayerError, empty_notes
@@ -48,6 +51,8 @@ NOTES_LOCK = ".notes.lock"
 NOTES_VERSION = 1
 MAX_TEXT_CHARS = 2000
 LOCK_TIMEOUT_S = 30.0
+BUSY = "notes are being written by someone else; try again"
+NOTES_COLLECTION = "notes"
 ALLOWED_CONTROLS = frozenset("\n\t")
 """Control characters a note's text may hold: line breaks and tabs, nothing else."""
 NOTE_COLOUR = "#263238"
@@ -253,8 +258,94 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+class _NotesFile:
+    """The notes in the data directory ``folder``: one file, rewritten whole and atomically
+    under a lock of its own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / NOTES_FILE
+        self.where = str(self.path)
+
+    def fingerprint(self) -> str:
+        try:
+            content = self.path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            content = b""
+        return hashlib.sha256(content).hexdigest()[:16]
+
+    def read(self) -> Any:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            raise LayerError.single(
+                str(self.folder), "the data directory is not a folder"
+            ) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LayerError.single(self.where, f"unreadable notes file: {exc}") from None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise LayerError.single(str(self.folder), "the data directory is not a folder")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LayerError.single(
+                str(self.folder), f"cannot create the data directory: {exc.strerror or exc}"
+            ) from None
+        try:
+            with FileLock(self.folder / NOTES_LOCK, timeout=LOCK_TIMEOUT_S):
+                for stale in self.folder.glob(f".{NOTES_FILE}.*.tmp"):  # left by a killed write
+                    stale.unlink(missing_ok=True)
+                yield
+        except Timeout:
+            raise LayerError.single(str(self.folder), BUSY) from None
+
+    def write(self, body: dict[str, Any]) -> None:
+        text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+        try:
+            _write_atomically(self.path, lambda p: p.write_text(text, encoding="utf-8"))
+        except OSError as exc:
+            raise LayerError.single(
+                self.where, f"cannot write the notes: {exc.strerror or exc}"
+            ) from None
+
+
+class _NotesDocument:
+    """The notes in the shared database at ``url``: the same body as the file's, one
+    document (``notes`` of the collection ``notes``), so they keep the order they were
+    written in; the collection's change counter is the fingerprint."""
+
+    def __init__(self, url: str) -> None:
+        from atlas.db import shown
+        from atlas.db.documents import Documents
+
+        self.documents = Documents(url, NOTES_COLLECTION)
+        self.where = f"the notes in {shown(url)}"
+
+    def fingerprint(self) -> str:
+        return self.documents.fingerprint()
+
+    def read(self) -> Any:
+        return self.documents.get(NOTES_COLLECTION)
+
+    def locked(self) -> AbstractContextManager[None]:
+        return self.documents.locked(BUSY, LOCK_TIMEOUT_S)
+
+    def write(self, body: dict[str, Any]) -> None:
+        self.documents.put(NOTES_COLLECTION, body)
+
+
 class NotesStore:
-    """The shared notes of one data directory.
+    """The shared notes of the store in use.
+
+    With ``ATLAS_DATABASE_URL`` set they are kept in the shared database, and nothing is
+    written to the data directory; otherwise in ``notes.json`` of the data directory.
+    Both answer alike; a database that fails raises :class:`loaders.errors.LayerError`
+    saying so.
 
     Parameters
     ----------
@@ -270,10 +361,14 @@ class NotesStore:
     ) -> None:
         self.folder = folder or data_dir()
         self._regions = regions
+        url = database_url()
+        self._storage: _NotesFile | _NotesDocument = (
+            _NotesFile(self.folder) if url is None else _NotesDocument(url)
+        )
 
     @property
     def path(self) -> Path:
-        """The notes file."""
+        """The notes file of the data directory (unused with the shared database)."""
         return self.folder / NOTES_FILE
 
     @property
@@ -286,12 +381,8 @@ class NotesStore:
     # -- reading -------------------------------------------------------------------------
 
     def fingerprint(self) -> str:
-        """Changes whenever a note is added, changed or deleted (a cache key)."""
-        try:
-            content = self.path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            content = b""
-        return hashlib.sha256(content).hexdigest()[:16]
+        """Changes whenever a note is added, changed or deleted (a cache key; one small read)."""
+        return self._storage.fingerprint()
 
     def all(self) -> tuple[Note, ...]:
         """Every note, as written (for the notes layer, which is restricted per user later).
@@ -299,28 +390,21 @@ class NotesStore:
         Raises
         ------
         loaders.errors.LayerError
-            When the notes file cannot be read, naming it and the entry that is wrong.
+            When the notes cannot be read, naming them and the entry that is wrong.
         """
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        raw = self._storage.read()
+        if raw is None:
             return ()
-        except NotADirectoryError:
-            raise LayerError.single(
-                str(self.folder), "the data directory is not a folder"
-            ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LayerError.single(str(self.path), f"unreadable notes file: {exc}") from None
         entries = raw.get("notes") if isinstance(raw, dict) else None
         if not isinstance(entries, list):
-            raise LayerError.single(str(self.path), 'not a notes file (no "notes" list)')
+            raise LayerError.single(self._storage.where, 'not a notes file (no "notes" list)')
         notes = []
         for number, entry in enumerate(entries, start=1):
             try:
                 notes.append(Note.from_json(entry))
             except (ValueError, TypeError) as exc:
                 raise LayerError.single(
-                    str(self.path), f"note entry {number} is unreadable: {exc}"
+                    self._storage.where, f"note entry {number} is unreadable: {exc}"
                 ) from None
         return tuple(notes)
 
@@ -340,34 +424,12 @@ class NotesStore:
 
     @contextmanager
     def _locked(self) -> Iterator[MutableSequence[Note]]:
-        """The notes as they are on disk, held against other writers until the block ends."""
-        if self.folder.exists() and not self.folder.is_dir():
-            raise LayerError.single(str(self.folder), "the data directory is not a folder")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LayerError.single(
-                str(self.folder), f"cannot create the data directory: {exc.strerror or exc}"
-            ) from None
-        try:
-            with FileLock(self.folder / NOTES_LOCK, timeout=LOCK_TIMEOUT_S):
-                for stale in self.folder.glob(f".{NOTES_FILE}.*.tmp"):  # left by a killed write
-                    stale.unlink(missing_ok=True)
-                yield list(self.all())
-        except Timeout:
-            raise LayerError.single(
-                str(self.folder), "notes are being written by someone else; try again"
-            ) from None
+        """The notes as they are stored, held against other writers until the block ends."""
+        with self._storage.locked():
+            yield list(self.all())
 
     def _write(self, notes: Iterable[Note]) -> None:
-        body = {"version": NOTES_VERSION, "notes": [note.to_json() for note in notes]}
-        text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
-        try:
-            _write_atomically(self.path, lambda p: p.write_text(text, encoding="utf-8"))
-        except OSError as exc:
-            raise LayerError.single(
-                str(self.path), f"cannot write the notes: {exc.strerror or exc}"
-            ) from None
+        self._storage.write({"version": NOTES_VERSION, "notes": [n.to_json() for n in notes]})
 
     @staticmethod
     def _find(notes: Sequence[Note], note_id: str) -> int:

@@ -50,7 +50,11 @@ if chosen:
         st.rerun()
     st.stop()
 
-briefings = store.list()
+try:
+    briefings = store.list()
+except BriefingError as exc:
+    st.error(f"{exc}.")
+    st.stop()
 if briefings:
     table = pd.DataFrame([b.summary() for b in briefings])
     table["open"] = "briefings?briefing=" + table["name"]

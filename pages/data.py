@@ -22,6 +22,8 @@ st.markdown(
     "The maps show the embedded curated set and every dataset imported here. Imported "
     "licences and access dates are shown in the footer of every page."
 )
+if may(user, "manage_store"):
+    st.caption(f"Imports are stored in {store.where()}.")
 
 st.subheader("Datasets feeding the maps")
 st.dataframe(

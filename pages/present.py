@@ -13,6 +13,7 @@ import streamlit as st
 
 from atlas.briefings import BriefingError, BriefingStore
 from atlas.store import EmbeddedStore
+from loaders import LayerError
 from ui.auth import current_user
 from ui.data import layers
 from ui.frame import require_frame
@@ -40,15 +41,19 @@ except BriefingError as exc:
 
 started_key = f"atlas_presenting_{name}"
 index_key = f"atlas_slide_{name}"
-if mode != FOLLOW and started_key not in st.session_state:
-    briefing, _before = store.start_presentation(name, user)
-    st.session_state[started_key] = True
-    st.session_state[index_key] = 0
+try:
+    if mode != FOLLOW and started_key not in st.session_state:
+        briefing, _before = store.start_presentation(name, user)
+        st.session_state[started_key] = True
+        st.session_state[index_key] = 0
+    if mode == FOLLOW:
+        position = store.position(name)
+        st.session_state[index_key] = position.index if position else 0
+except BriefingError as exc:
+    st.error(f"The presentation cannot be shared: {exc}")
+    st.stop()
 
 slides, changes = slides_of(briefing, user.regions)
-if mode == FOLLOW:
-    position = store.position(name)
-    st.session_state[index_key] = position.index if position else 0
 index = min(max(int(st.session_state.get(index_key, 0)), 0), len(slides) - 1)
 st.session_state[index_key] = index
 fingerprint = EmbeddedStore().fingerprint()
@@ -58,7 +63,10 @@ def _step(by: int) -> None:
     moved = min(max(index + by, 0), len(slides) - 1)
     st.session_state[index_key] = moved
     st.session_state["atlas_auto_since"] = time.monotonic()
-    store.move(name, moved, user)
+    try:
+        store.move(name, moved, user)
+    except BriefingError as exc:
+        st.toast(f"The following screens stay where they are: {exc}", icon=":material/error:")
 
 
 def _leave() -> None:
@@ -69,11 +77,15 @@ def _leave() -> None:
 @st.fragment(run_every=1.0 if mode == FOLLOW else 5.0)
 def _watch() -> None:
     """Follow the presenter, and redraw when the data changes."""
-    if mode == FOLLOW:
-        position = store.position(name)
-        if (position.index if position else 0) != index:
-            st.rerun()
-    if EmbeddedStore().fingerprint() != fingerprint:
+    try:
+        position = store.position(name) if mode == FOLLOW else None
+        data_changed = EmbeddedStore().fingerprint() != fingerprint
+    except (BriefingError, LayerError) as exc:
+        st.warning(f"Waiting for the shared store: {exc}")  # the next tick tries again
+        return
+    if mode == FOLLOW and (position.index if position else 0) != index:
+        st.rerun()
+    if data_changed:
         st.rerun()
 
 

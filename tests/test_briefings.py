@@ -31,7 +31,14 @@ VIEWS = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> BriefingStore:
+def store(tmp_path: Path, backend: str) -> BriefingStore:
+    """The store in use, once on the data directory and once on PostGIS."""
+    return BriefingStore(tmp_path / "data")
+
+
+@pytest.fixture
+def file_store(tmp_path: Path) -> BriefingStore:
+    """The data directory's store, for what only it has (files)."""
     return BriefingStore(tmp_path / "data")
 
 
@@ -135,9 +142,12 @@ def test_presenting_records_when_and_shares_the_position(store):
     assert (store.position("morning").index, store.position("morning").by) == (2, VIEWER.id)
     _again, before = store.start_presentation("morning", VIEWER)
     assert before == presented.last_presented_at
+    store.rename("morning", "daily", ANALYST)
+    assert store.position("morning") is None  # the position goes with the old name
 
 
-def test_an_unreadable_briefing_file_is_named_not_a_traceback(store):
+def test_an_unreadable_briefing_file_is_named_not_a_traceback(file_store):
+    store = file_store
     _made(store)
     (store.folder / "morning.json").write_text("{not json")
     with pytest.raises(BriefingError, match="briefing 'morning' cannot be read"):
@@ -154,7 +164,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_cli_adds_lists_shows_and_removes(capsys):
+def test_cli_adds_lists_shows_and_removes(capsys, backend):
     code, out, _ = _run(
         capsys,
         "briefings",
@@ -192,7 +202,7 @@ def test_cli_adds_lists_shows_and_removes(capsys):
         (["add", "ok", "--view", "", "--caption", "a", "--caption", "b"], "2 captions for 1 views"),
     ],
 )
-def test_cli_refuses_bad_input_with_exit_2_naming_it(capsys, argv, message):
+def test_cli_refuses_bad_input_with_exit_2_naming_it(capsys, argv, message, backend):
     code, _, err = _run(capsys, "briefings", *argv)
     assert code == 2
     assert message in err
@@ -213,7 +223,7 @@ def test_cli_packs_a_briefing(capsys, tmp_path, monkeypatch):
     assert out.read_bytes().startswith(b"%PDF")
 
 
-def test_cli_changes_since_the_last_presentation(capsys, tmp_path, monkeypatch):
+def test_cli_changes_since_the_last_presentation(capsys, tmp_path, monkeypatch, backend):
     import pandas as pd
 
     from atlas.access import cli_user

@@ -15,7 +15,7 @@ from filelock import FileLock
 from streamlit.testing.v1 import AppTest
 
 from atlas.audit import read_log
-from atlas.datasets import LOCK, DatasetStore
+from atlas.datasets import LOCK, DatasetStore, open_datasets
 from loaders.imports import ImportOptions
 from tests.factories import sign_in, small_geodata_dir
 
@@ -27,12 +27,18 @@ pytestmark = pytest.mark.usefixtures("navigation_owns_pages")
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch) -> DatasetStore:
+def file_store(tmp_path, monkeypatch) -> DatasetStore:
     geodata = tmp_path / "geodata"
     geodata.mkdir()
     monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
     return DatasetStore(tmp_path / "data", geodata=geodata)
+
+
+@pytest.fixture
+def store(file_store, backend) -> DatasetStore:
+    """The store the page uses: the data directory's, then the shared database's."""
+    return open_datasets(file_store.folder, geodata=file_store.geodata)
 
 
 def _data_page() -> AppTest:
@@ -50,6 +56,13 @@ def test_data_page_lists_the_embedded_curated_set(store):
     assert list(table["name"]) == ["curated"]
     assert list(table["rows"]) == [3]
     assert not [b for b in at.button if b.label.startswith("Remove")]
+
+
+def test_an_administrator_is_told_where_imports_are_stored(store, backend):
+    at = _data_page()
+    where = " ".join(c.value for c in at.caption)
+    expected = "the shared database postgresql" if backend == "postgis" else "the data directory"
+    assert f"Imports are stored in {expected}" in where
 
 
 def test_imported_dataset_is_listed_with_its_attribution_in_the_footer(store):
@@ -86,7 +99,8 @@ def test_remove_after_confirming_removes_the_dataset_and_records_it(store):
     assert (entry.user, entry.action, entry.object) == ("local", "remove", "ucdp-ged (3 rows)")
 
 
-def test_remove_while_an_import_holds_the_data_says_so_at_once(store):
+def test_remove_while_an_import_holds_the_data_says_so_at_once(file_store):
+    store = file_store
     store.import_file(FIXTURES / "ucdp_ged.csv")
     at = _data_page()
     at.button(key="remove-ucdp-ged").click().run()

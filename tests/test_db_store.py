@@ -80,7 +80,7 @@ def test_import_lands_in_a_postgis_table_and_nothing_in_the_data_directory(data,
         "SELECT count(*), min(ST_SRID(geometry)), min(GeometryType(geometry)) FROM incidents",
     )
     assert (count, srid, kind) == (4, 4326, "POINT")
-    indexes = {row[0] for row in _sql(database, "SELECT indexdef FROM pg_indexes")}
+    indexes = {str(row[0]) for row in _sql(database, "SELECT indexdef FROM pg_indexes")}
     assert any("incidents USING gist (geometry)" in d for d in indexes)
     assert any("incidents USING btree (event_date)" in d for d in indexes)
     # The H3 cells the hexagon maps count are stored with every incident.
@@ -229,8 +229,8 @@ def test_versions_past_the_bound_are_deleted_with_the_rows_only_they_needed(
     tmp_path, geodata, database
 ):
     store = open_datasets(tmp_path / "unused", geodata=geodata, keep_versions=2)
-    for n, fatalities in enumerate(("1", "2", "3")):
-        store.import_file(_changed_acled(tmp_path, fatalities, f"18000000{n}0"))
+    for n, deaths in enumerate(("1", "2", "3")):
+        store.import_file(_changed_acled(tmp_path, deaths, f"18000000{n}0"))
     versions = store.history().versions("acled")
     assert [v.rows for v in versions] == [4, 4]
     fatalities = [

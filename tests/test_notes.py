@@ -71,7 +71,14 @@ def layers(tmp_path: Path) -> AtlasLayers:
 
 
 @pytest.fixture
-def store(tmp_path: Path, layers: AtlasLayers) -> NotesStore:
+def store(tmp_path: Path, layers: AtlasLayers, backend: str) -> NotesStore:
+    """The store in use, once on the data directory and once on PostGIS."""
+    return NotesStore(tmp_path / "data", regions=layers.regions)
+
+
+@pytest.fixture
+def file_store(tmp_path: Path, layers: AtlasLayers) -> NotesStore:
+    """The data directory's store, for what only it has (the file)."""
     return NotesStore(tmp_path / "data", regions=layers.regions)
 
 
@@ -242,7 +249,8 @@ def test_a_missing_note_is_named(store):
 # -- the notes file --------------------------------------------------------------------------
 
 
-def test_the_file_is_json_a_person_can_read(store):
+def test_the_file_is_json_a_person_can_read(file_store):
+    store = file_store
     note = store.add(ANALYST, draft("Ségou: marché fermé"))
     raw = json.loads(store.path.read_text(encoding="utf-8"))
     assert raw["version"] == 1
@@ -251,7 +259,8 @@ def test_the_file_is_json_a_person_can_read(store):
     assert Note.from_json(raw["notes"][0]) == note
 
 
-def test_a_broken_notes_file_is_named(store):
+def test_a_broken_notes_file_is_named(file_store):
+    store = file_store
     store.folder.mkdir(parents=True)
     store.path.write_text("{not json", encoding="utf-8")
     with pytest.raises(LayerError, match=r"notes\.json: unreadable notes file"):
@@ -261,7 +270,8 @@ def test_a_broken_notes_file_is_named(store):
         store.all()
 
 
-def test_a_temp_file_left_by_a_killed_write_is_swept_and_never_read(store):
+def test_a_temp_file_left_by_a_killed_write_is_swept_and_never_read(file_store):
+    store = file_store
     store.add(ANALYST, draft("kept"))
     stale = store.folder / f".{NOTES_FILE}.abc.tmp"
     stale.write_text("half a file")
@@ -292,7 +302,7 @@ for number in range(int(sys.argv[1])):
 """
 
 
-def test_two_processes_adding_at_once_lose_nothing(tmp_path):
+def test_two_processes_adding_at_once_lose_nothing(tmp_path, backend):
     geodata = tmp_path / "geodata"
     geodata.mkdir()
     small_geodata_dir(geodata)
@@ -335,7 +345,7 @@ def test_layers_loaded_without_notes_have_an_empty_notes_layer(layers):
     assert list(layers.notes.columns) == list(empty_notes().columns)
 
 
-def test_the_store_adds_the_notes_layer_and_a_new_note_changes_its_fingerprint(tmp_path):
+def test_the_store_adds_the_notes_layer_and_a_new_note_changes_its_fingerprint(tmp_path, backend):
     (tmp_path / "geodata").mkdir()
     geodata = small_geodata_dir(tmp_path / "geodata")
     data = tmp_path / "data"

@@ -20,6 +20,7 @@ from atlas.briefings import (
     check_name,
 )
 from atlas.view import ViewState
+from loaders import LayerError
 
 _MESSAGE_KEY = "atlas_briefing_message"
 
@@ -28,7 +29,7 @@ def attempt(action: Callable[[], Any], done: str) -> bool:
     """Run a store change; say what happened (kept over the rerun that follows)."""
     try:
         action()
-    except (BriefingError, RefusedError) as exc:
+    except (BriefingError, RefusedError, LayerError) as exc:  # LayerError: the store failed
         st.error(str(exc))
         return False
     st.session_state[_MESSAGE_KEY] = done

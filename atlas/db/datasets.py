@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import shapely
 from sqlalchemy import (
     Connection,
@@ -57,7 +60,7 @@ from atlas.datasets import (
     merge_updates,
     version_action,
 )
-from atlas.db import engine, schema
+from atlas.db import engine, schema, shown
 from atlas.db.migrate import require_current, unreachable
 from loaders import LayerError
 from loaders.imports import DEPLOYMENTS, INCIDENTS, ImportReport
@@ -65,6 +68,9 @@ from loaders.imports.schema import DAY, DEPLOYMENT_COLUMNS, INCIDENT_COLUMNS
 
 DATASETS_LOCK = 0x61746C6173_01
 """The advisory lock every dataset write holds: "atlas" and 1."""
+
+COPY_CHUNK = 1 << 20
+"""Bytes handed to COPY at a time."""
 
 _COLUMNS = {INCIDENTS: INCIDENT_COLUMNS, DEPLOYMENTS: DEPLOYMENT_COLUMNS}
 
@@ -115,33 +121,42 @@ def _column_types(kind: str) -> dict[str, str]:
     return {c.name: type(c.type).__name__ for c in table.columns}
 
 
-def _to_rows(
-    frame: gpd.GeoDataFrame, kind: str, seq: int, dataset: str
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The rows to copy into the kind's table, with the columns they fill."""
-    columns = [c for c in _COLUMNS[kind] if c not in ("geometry", "dataset")]
-    data: dict[str, list[Any]] = {}
+def _to_csv(frame: gpd.GeoDataFrame, kind: str, seq: int, dataset: str) -> tuple[list[str], bytes]:
+    """The rows to copy into the kind's table as PostgreSQL CSV, with the columns they fill.
+
+    Built column by column with Arrow: strings are always quoted (``""`` is an empty text),
+    missing values are empty (NULL), geometry is hexadecimal EWKB in EPSG:4326.
+    """
     types = _column_types(kind)
-    for name in columns:
+    arrays: dict[str, pa.Array] = {}
+    for name in (c for c in _COLUMNS[kind] if c not in ("geometry", "dataset")):
         values = frame[name]
         if types[name] == "Date":
-            data[name] = [None if pd.isna(v) else v.date() for v in values]
+            arrays[name] = pa.array(values.astype("datetime64[ms]"), from_pandas=True).cast(
+                pa.date32()
+            )
+        elif types[name] in ("SmallInteger", "Integer"):
+            arrays[name] = pa.array(values.astype("Int64"), type=pa.int64(), from_pandas=True)
         else:
-            data[name] = values.astype(object).where(values.notna(), None).tolist()
+            arrays[name] = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
     geometry = shapely.set_srid(np.asarray(frame.geometry.array, dtype=object), 4326)
-    data["geometry"] = list(shapely.to_wkb(geometry, hex=True, include_srid=True))
-    names = [*columns, "geometry"]
+    arrays["geometry"] = pa.array(
+        shapely.to_wkb(geometry, hex=True, include_srid=True), type=pa.string()
+    )
     if kind == INCIDENTS:
         cells = with_cells(frame)
         for resolution in PRECOMPUTED_RESOLUTIONS:
             name = cell_column(resolution)
-            data[name] = cells[name].astype(np.int64).tolist()
-            names.append(name)
-    count = len(frame)
-    data["valid_from"] = [seq] * count
-    data["dataset"] = [dataset] * count
-    names += ["valid_from", "dataset"]
-    return names, list(zip(*(data[n] for n in names), strict=True))
+            arrays[name] = pa.array(cells[name].to_numpy().astype(np.int64))
+    arrays["valid_from"] = pa.array(np.full(len(frame), seq, dtype=np.int64))
+    arrays["dataset"] = pa.array([dataset] * len(frame), type=pa.string())
+    buffer = io.BytesIO()
+    pa_csv.write_csv(
+        pa.table(arrays),
+        buffer,
+        pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    return list(arrays), buffer.getvalue()
 
 
 def _to_frame(rows: Sequence[Any], kind: str) -> gpd.GeoDataFrame:
@@ -212,6 +227,10 @@ class DatabaseDatasetStore(DatasetStore):
             seq = fields.pop("seq")
             found[row.name] = DatasetInfo(file=version_file(seq), **fields)
         return found
+
+    def where(self) -> str:
+        """Where the datasets are kept, for an administrator (never with a password)."""
+        return f"the shared database {shown(self.url)}"
 
     def datasets(self) -> list[DatasetInfo]:
         """Every stored dataset, by name."""
@@ -457,14 +476,15 @@ class DatabaseDatasetStore(DatasetStore):
         """Append rows with PostgreSQL's COPY (values travel as data, never as SQL)."""
         if frame.empty:
             return
-        names, rows = _to_rows(frame, kind, seq, dataset)
+        names, body = _to_csv(frame, kind, seq, dataset)
         table = schema.ROW_TABLES[kind].name
         quoted = ", ".join(f'"{n}"' for n in names)
         raw = connection.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv)"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for start in range(0, len(body), COPY_CHUNK):
+                copy.write(body[start : start + COPY_CHUNK])
 
     def remove(self, name: str, *, wait: float = LOCK_TIMEOUT_S) -> DatasetInfo:
         """Remove a dataset; return what it was. Its last version stays in the history."""

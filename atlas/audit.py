@@ -130,7 +130,14 @@ def read_log(
         from atlas.db.documents import read_audit
 
         return AuditLog(read_audit(url, since=threshold, user=user), 0)
-    path = audit_path(folder)
+    return read_log_file(audit_path(folder), since=threshold, user=user)
+
+
+def read_log_file(
+    path: Path, *, since: datetime | None = None, user: str | None = None
+) -> AuditLog:
+    """Read an audit log file (whichever store is in use), as :func:`read_log` does."""
+    threshold = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

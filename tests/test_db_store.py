@@ -272,6 +272,7 @@ def test_migrate_copies_datasets_and_history_once(tmp_path, geodata, postgis_ser
         code, out, err = _run(capsys, "migrate", "--to", url, "--data", str(files.folder))
         assert code == 0, err
         assert "5 dataset versions copied, 0 already there" in out
+        assert "0 audit entries copied" in out
         shared = DatabaseDatasetStore(url, geodata=geodata)
         assert [d.summary() for d in shared.datasets()] == [d.summary() for d in files.datasets()]
 
@@ -286,7 +287,7 @@ def test_migrate_copies_datasets_and_history_once(tmp_path, geodata, postgis_ser
             check_like=True,
         )
         code, out, _ = _run(capsys, "migrate", "--to", url, "--data", str(files.folder))
-        assert "0 dataset versions copied, 5 already there" in out
+        assert "0 dataset versions copied, 5 already there; 0 briefings" in out
         assert len(shared.history().entries) == 5
         os.environ["ATLAS_DATABASE_URL"] = url
         try:
@@ -378,3 +379,50 @@ def test_the_audit_log_is_a_table_of_the_shared_database(data, database):
     assert not data.exists() or list(data.iterdir()) == []
     ((rows,),) = _sql(database, "SELECT count(*) FROM audit")
     assert rows == 3
+
+
+def test_migrate_copies_briefings_positions_notes_and_the_audit_log_once(
+    tmp_path, geodata, postgis_server, capsys
+):
+    from atlas.access import Role, User
+    from atlas.audit import read_log
+    from atlas.briefings import BriefingStore, BriefingView, new_briefing
+    from atlas.notes import NoteDraft, NotesStore
+    from loaders.reference import load_regions
+
+    folder = tmp_path / "files"
+    amina = User("amina@example.org", "Amina", Role.ANALYST)
+    briefings = BriefingStore(folder)
+    view = BriefingView.checked("region=ML-7", "Gao")
+    briefings.create(new_briefing("morning", "Morning brief", [view], amina), amina)
+    briefings.start_presentation("morning", amina)
+    briefings.move("morning", 1, amina)
+    regions = load_regions(geodata / "regions.geojson")
+    notes = NotesStore(folder, regions=regions)
+    note = notes.add(
+        amina,
+        NoteDraft(
+            "Road closed", datetime(2016, 1, 1).date(), datetime(2016, 1, 2).date(), region="ML-7"
+        ),
+    )
+    logged = read_log(folder).entries
+    assert len(logged) == 3  # briefing created, presented, note added
+    url = postgis_server.fresh()
+    try:
+        code, out, err = _run(capsys, "migrate", "--to", url, "--data", str(folder))
+        assert code == 0, err
+        assert "1 briefings, 1 presentation positions, 1 notes and 3 audit entries copied" in out
+        code, out, _ = _run(capsys, "migrate", "--to", url, "--data", str(folder))
+        assert "0 briefings, 0 presentation positions, 0 notes and 0 audit entries copied" in out
+        os.environ["ATLAS_DATABASE_URL"] = url
+        try:
+            shared = BriefingStore(tmp_path / "unused")
+            assert shared.get("morning") == briefings.get("morning")
+            assert shared.position("morning") == briefings.position("morning")
+            assert NotesStore(tmp_path / "unused", regions=regions).all() == (note,)
+            assert read_log().entries == logged
+        finally:
+            del os.environ["ATLAS_DATABASE_URL"]
+        assert not (tmp_path / "unused").exists()
+    finally:
+        engine(url).dispose()

@@ -53,6 +53,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     from atlas.access import cli_user, require
     from atlas.datasets import DatasetStore
     from atlas.db.datasets import DatabaseDatasetStore
+    from atlas.db.documents import copy_documents
     from atlas.db.migrate import upgrade
 
     require(cli_user(), "manage_store", what=f"copy into {shown(args.to)}")
@@ -60,9 +61,12 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     upgrade(args.to)
     target = DatabaseDatasetStore(args.to)
     copied = target.copy_from(source)
+    documents = copy_documents(source.folder, args.to)
     print(
         f"{source.folder} -> {shown(args.to)}: {copied.versions:,} dataset versions copied, "
-        f"{copied.skipped:,} already there"
+        f"{copied.skipped:,} already there; {documents.briefings:,} briefings, "
+        f"{documents.positions:,} presentation positions, {documents.notes:,} notes and "
+        f"{documents.audit:,} audit entries copied"
     )
     return 0
 
@@ -78,7 +82,9 @@ def add_database_commands(commands: Any) -> None:
     status.add_argument("--url", help=URL_HELP)
     status.set_defaults(run=_cmd_status)
     migrate = commands.add_parser(
-        "migrate", help="copy the data directory's datasets and history into a database"
+        "migrate",
+        help="copy the data directory (datasets with their history, briefings, notes, "
+        "audit log) into a database; run again, it copies only what is missing",
     )
     migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://…")
     migrate.add_argument(

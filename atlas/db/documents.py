@@ -8,11 +8,13 @@ the audit log is a table appended to one committed row at a time.
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -212,3 +214,83 @@ def locked_together(
         finally:
             for documents in collections:
                 documents._connection = None
+
+
+# -- copying a data directory's documents -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CopiedDocuments:
+    """What a copy of a data directory's briefings, notes and audit log did."""
+
+    briefings: int
+    positions: int
+    notes: int
+    audit: int
+
+
+def _json_file(path: Path) -> Any:
+    """A JSON file's content, or None when it is missing or unreadable (the embedded store
+    does not list such a file either)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _json_files(folder: Path, suffix: str, skip: str | None = None) -> dict[str, Any]:
+    paths = sorted(folder.glob(f"*{suffix}")) if folder.is_dir() else []
+    found = {
+        path.name[: -len(suffix)]: _json_file(path)
+        for path in paths
+        if not (skip and path.name.endswith(skip))
+    }
+    return {name: body for name, body in found.items() if body is not None}
+
+
+def copy_documents(folder: Path, url: str) -> CopiedDocuments:
+    """Copy a data directory's briefings, positions, notes and audit log into the database.
+
+    Idempotent: a briefing or position already in the database is left as it is (it may
+    have changed there since), notes are added by id when missing, and audit entries are
+    copied once (the count copied is kept beside them). One transaction.
+    """
+    from atlas.audit import AUDIT_FILE, read_log_file
+    from atlas.briefings import BRIEFINGS_DIR
+    from atlas.notes import NOTES_COLLECTION, NOTES_FILE
+
+    origin = str(folder.resolve())
+    briefings = Documents(url, "briefings")
+    positions = Documents(url, "positions")
+    notes = Documents(url, NOTES_COLLECTION)
+    marks = Documents(url, "migrated-audit")
+    counts = dict.fromkeys(("briefings", "positions", "notes", "audit"), 0)
+    collections = (briefings, positions, notes, marks)
+    with locked_together(collections, "the store is being changed; try again", LOCK_WAIT_S):
+        for name, body in _json_files(folder / BRIEFINGS_DIR, ".json", ".position.json").items():
+            if briefings.get(name) is None:
+                briefings.put(name, body)
+                counts["briefings"] += 1
+        for name, body in _json_files(folder / BRIEFINGS_DIR, ".position.json").items():
+            if positions.get(name) is None:
+                positions.put(name, body)
+                counts["positions"] += 1
+        kept = _json_file(folder / NOTES_FILE)
+        theirs = kept.get("notes", []) if isinstance(kept, dict) else []
+        if theirs:
+            ours = notes.get(NOTES_COLLECTION) or {"version": kept.get("version", 1), "notes": []}
+            known = {n.get("id") for n in ours["notes"] if isinstance(n, dict)}
+            added = [n for n in theirs if isinstance(n, dict) and n.get("id") not in known]
+            if added:
+                notes.put(NOTES_COLLECTION, {**ours, "notes": [*ours["notes"], *added]})
+                counts["notes"] = len(added)
+        log = read_log_file(folder / AUDIT_FILE).entries
+        done = int((marks.get(origin) or {}).get("copied", 0))
+        connection = marks._writing()
+        for entry in log[done:]:
+            fields = asdict(entry)
+            fields["time"] = datetime.fromisoformat(entry.time.replace("Z", "+00:00"))
+            connection.execute(insert(schema.audit).values(**fields))
+        counts["audit"] = max(len(log) - done, 0)
+        marks.put(origin, {"copied": max(len(log), done)})
+    return CopiedDocuments(**counts)

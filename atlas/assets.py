@@ -2,9 +2,10 @@
 
 Briefing rooms are often air-gapped, so no browser ever fetches Leaflet from a CDN. The files
 come from registry packages installed with the app (``xstatic-leaflet``,
-``xstatic-leaflet-markercluster``, folium's own wheel); :func:`install_assets` copies them under
-``static/vendor/``, which Streamlit serves at ``/app/static/vendor/``. :func:`localize` points a
-folium element at those copies and refuses any asset we do not ship.
+``xstatic-leaflet-markercluster``, folium's own wheel) and from the atlas itself (the scripts of
+our layers, ``atlas/js/``); :func:`install_assets` copies them under ``static/vendor/``, which
+Streamlit serves at ``/app/static/vendor/``. :func:`localize` points a folium element at those
+copies and refuses any asset we do not ship.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import folium
@@ -35,6 +37,9 @@ class Asset:
     source: str  # path inside that module's folder
     target: str  # path under static/vendor/
     kind: str  # "js", "css" or "dir"
+    # The URL carries a digest of the file: a browser that kept an older copy of a script
+    # that changes with the app (ours) fetches the new one instead of running the old.
+    versioned: bool = False
 
 
 ASSETS: tuple[Asset, ...] = (
@@ -69,6 +74,7 @@ ASSETS: tuple[Asset, ...] = (
         "heat/leaflet_heat.min.js",
         "js",
     ),
+    Asset("atlas-layers", "atlas", "js/layers.js", "atlas/layers.js", "js", versioned=True),
 )
 _BY_NAME = {asset.name: asset for asset in ASSETS}
 
@@ -91,11 +97,19 @@ def asset_source(asset: Asset) -> Path:
 def asset_url(name: str) -> str:
     """Return the URL under which the app serves the asset called ``name``."""
     try:
-        return f"{ASSET_URL_PREFIX}/{_BY_NAME[name].target}"
+        asset = _BY_NAME[name]
     except KeyError:
         raise AssetError(
             f"no local copy of map asset {name!r}; the app serves only its own"
         ) from None
+    url = f"{ASSET_URL_PREFIX}/{asset.target}"
+    return f"{url}?v={_version(asset)}" if asset.versioned else url
+
+
+@cache
+def _version(asset: Asset) -> str:
+    # Read once per process: the file served is the one copied when the process started.
+    return _digest(asset_source(asset))[:12]
 
 
 def _files(path: Path) -> Iterator[Path]:

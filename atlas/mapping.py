@@ -5,7 +5,7 @@ The map needs nothing from the internet: Leaflet comes from the app's own static
 layers are offered as alternatives and load nothing until a user picks one.
 
 Data reaches the page only through :func:`atlas.escape.escape_html` (inside popups, tooltips and
-labels) and :func:`atlas.escape.script_json` (the arrays and GeoJSON our layers of
+labels) and :func:`atlas.escape.script_json` (the named columns and GeoJSON our layers of
 :mod:`atlas.leaflet` are drawn from).
 """
 
@@ -181,21 +181,23 @@ INCIDENT_POPUP_LABELS: tuple[str, ...] = (
 
 INCIDENT_LABELS_ESCAPED = [escape_html(label) for label in INCIDENT_POPUP_LABELS]
 
+Columns = dict[str, Any]
+"""Named columns a layer of :mod:`atlas.leaflet` is drawn from: one list per field."""
+
 
 def _text(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna("")
 
 
-def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The array the incident layer is drawn from, one row per incident.
+def incident_columns(incidents: gpd.GeoDataFrame) -> Columns:
+    """The columns the incident layer is drawn from, one value per incident.
 
-    A row is ``[lat, lon, radius px, colour, ring metres, tooltip, title, *popup values]``
-    with the popup values in the order of :data:`INCIDENT_POPUP_LABELS`; every text is
-    escaped here, and the browser assembles the popup only when it is opened. Built column
-    by column: at 100,000 incidents a loop over rows costs seconds.
+    ``lat``, ``lon``, ``radius`` (px), ``colour``, ``ring`` (metres), ``tooltip``, ``title``
+    and ``details``: the popup's values under their labels, in the order of
+    :data:`INCIDENT_POPUP_LABELS`. Every text is escaped here (labels too), and the browser
+    assembles the popup only when it is opened. Built column by column: at 100,000
+    incidents a loop over rows costs seconds.
     """
-    if incidents.empty:
-        return []
     dates = incidents["event_date"].dt.strftime("%Y-%m-%d")
     location = _text(incidents["location"])
     actor1, actor2 = _text(incidents["actor1"]), _text(incidents["actor2"])
@@ -219,92 +221,101 @@ def incident_rows(incidents: gpd.GeoDataFrame) -> list[list[Any]]:
         _text(incidents["dataset"]),
         _text(incidents["id"]),
     ]
-    tooltip = incident_tooltips(incidents)
-    columns = [
-        incidents.geometry.y.round(5).tolist(),
-        incidents.geometry.x.round(5).tolist(),
-        style.incident_radii(fatalities).tolist(),
-        style.event_colours(incidents["event_type"]),
-        style.uncertainty_radii_m(incidents["geo_precision"]),
-        escape_html_all(tooltip),
-        escape_html_all(sub_type + ", " + location),
-        *(escape_html_all(column) for column in values),
-    ]
-    # map(list, ...) builds the rows without a Python loop.
-    return list(map(list, zip(*columns, strict=True)))
+    return {
+        **_points(incidents),
+        "radius": style.incident_radii(fatalities).tolist(),
+        "colour": style.event_colours(incidents["event_type"]),
+        "ring": style.uncertainty_radii_m(incidents["geo_precision"]),
+        "tooltip": escape_html_all(incident_tooltips(incidents)),
+        "title": escape_html_all(sub_type + ", " + location),
+        "details": {
+            label: escape_html_all(column)
+            for label, column in zip(INCIDENT_LABELS_ESCAPED, values, strict=True)
+        },
+    }
 
 
-def hex_rows(cells: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The array the hexagon layer is drawn from: outline, colour and an escaped label.
+def hex_columns(cells: gpd.GeoDataFrame) -> Columns:
+    """The columns the hexagon layer is drawn from: ``outline`` ([[lat, lon], ...], open),
+    ``colour`` and ``label`` (escaped).
 
-    One compact array instead of a GeoJSON layer with a style per feature: a fifth of the
-    bytes and of the time at a few hundred cells.
+    Outlines and a colour each instead of a GeoJSON layer with a style per feature: a fifth
+    of the bytes and of the time at a few hundred cells.
     """
-    rows: list[list[Any]] = []
-    for shape, count, deaths in zip(
-        cells.geometry, cells["incidents"], cells["fatalities"], strict=True
-    ):
-        outline = [[round(lat, 4), round(lon, 4)] for lon, lat in shape.exterior.coords[:-1]]
-        label = escape_html(f"{count:,} incidents, {deaths:,} fatalities")
-        rows.append([outline, style.hex_colour(int(count)), label])
-    return rows
+    outlines = [
+        [[round(lat, 4), round(lon, 4)] for lon, lat in shape.exterior.coords[:-1]]
+        for shape in cells.geometry
+    ]
+    return {
+        "outline": outlines,
+        "colour": [style.hex_colour(int(count)) for count in cells["incidents"]],
+        "label": [
+            escape_html(f"{count:,} incidents, {deaths:,} fatalities")
+            for count, deaths in zip(cells["incidents"], cells["fatalities"], strict=True)
+        ],
+    }
 
 
-def deployment_rows(deployments: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The array the deployment layer is drawn from (one row per base or camp)."""
-    rows: list[list[Any]] = []
+def _points(frame: gpd.GeoDataFrame) -> Columns:
+    """``lat`` and ``lon`` of each point of ``frame``, to five decimals (about a metre)."""
+    return {
+        "lat": frame.geometry.y.round(5).tolist(),
+        "lon": frame.geometry.x.round(5).tolist(),
+    }
+
+
+def deployment_columns(deployments: gpd.GeoDataFrame) -> Columns:
+    """The columns the deployment layer is drawn from (one value per base or camp): ``lat``,
+    ``lon``, ``symbol`` (SVG), ``popup`` (html) and ``tooltip``, all text escaped."""
+    symbols: list[str] = []
+    popups: list[str] = []
+    tooltips: list[str] = []
     for rec in deployments.itertuples(index=False):
         symbol, colour = style.mission_symbol(rec.mission)
         strength = _int_or_none(rec.strength)
-        popup = popup_html(
-            f"{rec.mission}: {rec.site}",
-            [
-                ("Location", rec.location),
-                ("Contributor", rec.contributor),
-                ("From", _day(rec.start_date)),
-                ("Until", _day(rec.end_date) or "open"),
-                ("Strength", rec.strength_note or strength),
-                ("Notes", rec.description),
-                ("Source", rec.source),
-                ("ID", rec.id),
-            ],
+        symbols.append(style.symbol_svg(symbol, colour))
+        popups.append(
+            popup_html(
+                f"{rec.mission}: {rec.site}",
+                [
+                    ("Location", rec.location),
+                    ("Contributor", rec.contributor),
+                    ("From", _day(rec.start_date)),
+                    ("Until", _day(rec.end_date) or "open"),
+                    ("Strength", rec.strength_note or strength),
+                    ("Notes", rec.description),
+                    ("Source", rec.source),
+                    ("ID", rec.id),
+                ],
+            )
         )
-        tooltip = escape_html(f"{rec.mission} · {rec.site}")
-        rows.append(
-            [
-                round(rec.geometry.y, 5),
-                round(rec.geometry.x, 5),
-                style.symbol_svg(symbol, colour),
-                popup,
-                tooltip,
-            ]
-        )
-    return rows
+        tooltips.append(escape_html(f"{rec.mission} · {rec.site}"))
+    return {**_points(deployments), "symbol": symbols, "popup": popups, "tooltip": tooltips}
 
 
-def town_rows(towns: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The array the towns layer is drawn from: point, rank, label and popup."""
-    rows: list[list[Any]] = []
-    for rec in towns.sort_values("rank", ascending=False).itertuples(index=False):
+def town_columns(towns: gpd.GeoDataFrame) -> Columns:
+    """The columns the towns layer is drawn from, by rank from 3 to 1: ``lat``, ``lon``,
+    ``rank``, ``label`` and ``popup``, all text escaped."""
+    ordered = towns.sort_values("rank", ascending=False)
+    popups: list[str] = []
+    for rec in ordered.itertuples(index=False):
         population = _int_or_none(getattr(rec, "population", None))
-        popup = popup_html(
-            rec.name,
-            [
-                ("French", rec.name_fr if rec.name_fr != rec.name else None),
-                ("Population", f"{population:,}" if population else None),
-                ("Source", rec.source),
-            ],
+        popups.append(
+            popup_html(
+                rec.name,
+                [
+                    ("French", rec.name_fr if rec.name_fr != rec.name else None),
+                    ("Population", f"{population:,}" if population else None),
+                    ("Source", rec.source),
+                ],
+            )
         )
-        rows.append(
-            [
-                round(rec.geometry.y, 5),
-                round(rec.geometry.x, 5),
-                int(rec.rank),
-                escape_html(rec.name),
-                popup,
-            ]
-        )
-    return rows
+    return {
+        **_points(ordered),
+        "rank": [int(rank) for rank in ordered["rank"]],
+        "label": [escape_html(name) for name in ordered["name"]],
+        "popup": popups,
+    }
 
 
 def note_pin_svg(height: int = 30) -> str:
@@ -318,13 +329,15 @@ def note_pin_svg(height: int = 30) -> str:
     )
 
 
-def note_rows(notes: gpd.GeoDataFrame) -> list[list[Any]]:
-    """The array the notes layer is drawn from: point, tooltip and popup, all escaped.
+def note_columns(notes: gpd.GeoDataFrame) -> Columns:
+    """The columns the notes layer is drawn from: ``lat``, ``lon``, ``tooltip`` and
+    ``popup``, all escaped.
 
     The popup shows the note's text as text (its line breaks kept by the page's style), its
     author, the days it applies to, where it is pinned and when it was written.
     """
-    rows: list[list[Any]] = []
+    tooltips: list[str] = []
+    popups: list[str] = []
     for rec in notes.itertuples(index=False):
         days = f"{_day(rec.date_from)} to {_day(rec.date_to)}"
         by_region = not is_missing(rec.region)
@@ -344,15 +357,9 @@ def note_rows(notes: gpd.GeoDataFrame) -> list[list[Any]]:
                 ("Edited", edited),
             ],
         )
-        rows.append(
-            [
-                round(rec.geometry.y, 5),
-                round(rec.geometry.x, 5),
-                escape_html(f"Note: {short_text(rec.text)}"),
-                f'<div class="atlas-note-popup">{popup}</div>',
-            ]
-        )
-    return rows
+        tooltips.append(escape_html(f"Note: {short_text(rec.text)}"))
+        popups.append(f'<div class="atlas-note-popup">{popup}</div>')
+    return {**_points(notes), "tooltip": tooltips, "popup": popups}
 
 
 def note_legend_html() -> str:
@@ -400,7 +407,7 @@ def _basemap(layers: AtlasLayers) -> folium.FeatureGroup:
             },
         )
     )
-    group.add_child(PlaceNames(_country_name_rows(countries), "atlas-country-name"))
+    group.add_child(PlaceNames(_country_name_columns(countries), "atlas-country-name"))
     return group
 
 
@@ -452,21 +459,22 @@ def neighbour_names(countries: gpd.GeoDataFrame) -> list[tuple[float, float, str
     return names
 
 
-def _region_name_rows(regions: gpd.GeoDataFrame) -> list[list[Any]]:
-    """Rows ``[lat, lon, html]`` of :class:`atlas.leaflet.PlaceNames` for the regions' names,
-    escaped."""
-    return [
-        [lat, lon, _name_html(name, style.REGION_NAME_STYLE)]
-        for lat, lon, name in region_names(regions)
-    ]
+def _name_columns(names: list[tuple[float, float, str]], css: str) -> Columns:
+    """Columns ``lat``, ``lon`` and ``html`` of :class:`atlas.leaflet.PlaceNames` for
+    ``names`` (:func:`region_names`, :func:`neighbour_names`), escaped, in the style ``css``."""
+    return {
+        "lat": [lat for lat, _, _ in names],
+        "lon": [lon for _, lon, _ in names],
+        "html": [_name_html(name, css) for _, _, name in names],
+    }
 
 
-def _country_name_rows(countries: gpd.GeoDataFrame) -> list[list[Any]]:
-    """Rows as :func:`_region_name_rows` for the neighbours' names."""
-    return [
-        [lat, lon, _name_html(name, style.COUNTRY_NAME_STYLE)]
-        for lat, lon, name in neighbour_names(countries)
-    ]
+def _region_name_columns(regions: gpd.GeoDataFrame) -> Columns:
+    return _name_columns(region_names(regions), style.REGION_NAME_STYLE)
+
+
+def _country_name_columns(countries: gpd.GeoDataFrame) -> Columns:
+    return _name_columns(neighbour_names(countries), style.COUNTRY_NAME_STYLE)
 
 
 def _region_labels(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -495,7 +503,7 @@ def _regions(layers: AtlasLayers, chosen: tuple[str, ...] = ()) -> folium.Featur
         firm = {"fillOpacity": 0.0, "weight": 2.8, "dashArray": None, "color": "#222222"}
         options["styleBy"] = {"key": "iso_code", "values": dict.fromkeys(chosen, firm)}
     group = _group_of(GeoJsonLayer(text, options), LAYER_TITLES["regions"])
-    group.add_child(PlaceNames(_region_name_rows(layers.regions), "atlas-region-name"))
+    group.add_child(PlaceNames(_region_name_columns(layers.regions), "atlas-region-name"))
     return group
 
 
@@ -538,7 +546,7 @@ def _focus(point: tuple[float, float], view: ViewState, token: str) -> FocusOn:
 def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
     options = {"labelZoom": LABEL_ZOOM, "gap": style.TOWN_LABEL_GAP_PX}
     return _group_of(
-        TownMarkers(town_rows(layers.towns), "atlas-town-label", options),
+        TownMarkers(town_columns(layers.towns), "atlas-town-label", options),
         LAYER_TITLES["towns"],
     )
 
@@ -630,14 +638,14 @@ def _present(known: Iterable[str], column: pd.Series) -> list[str]:
 def _deployments(deployments: gpd.GeoDataFrame) -> folium.FeatureGroup:
     options = {"size": style.DEPLOYMENT_SYMBOL_PX}
     return _group_of(
-        DeploymentMarkers(deployment_rows(deployments), "atlas-deployment", options),
+        DeploymentMarkers(deployment_columns(deployments), "atlas-deployment", options),
         f"{LAYER_TITLES['deployments']} ({len(deployments)})",
     )
 
 
 def _notes(notes: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return _group_of(
-        NoteMarkers(note_rows(notes), "atlas-note", {"pin": note_pin_svg()}),
+        NoteMarkers(note_columns(notes), "atlas-note", {"pin": note_pin_svg()}),
         f"{LAYER_TITLES['notes']} ({len(notes)})",
     )
 
@@ -750,30 +758,18 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
     group = folium.FeatureGroup(name=f"{LAYER_TITLES['incidents']} ({len(incidents):,}, {mode})")
     if mode == "points":
         group.add_child(
-            IncidentMarkers(
-                incident_rows(incidents),
-                "atlas-incident",
-                {"rings": view.rings, "labels": INCIDENT_LABELS_ESCAPED},
-            )
+            IncidentMarkers(incident_columns(incidents), "atlas-incident", {"rings": view.rings})
         )
     elif mode == "clusters":
-        group.add_child(
-            ClusteredIncidents(
-                incident_rows(incidents), "atlas-incident", {"labels": INCIDENT_LABELS_ESCAPED}
-            )
-        )
+        group.add_child(ClusteredIncidents(incident_columns(incidents), "atlas-incident"))
     elif mode == "hexes":
-        group.add_child(
-            HexCells(hex_rows(hex_cells(incidents, hex_resolution(view.zoom))), "atlas-hex")
-        )
+        cells = hex_cells(incidents, hex_resolution(view.zoom))
+        group.add_child(HexCells(hex_columns(cells), "atlas-hex"))
     elif mode == "heat":
         # Weighted by fatalities, as the static export weighs its heat map.
         weights = 1.0 + np.sqrt(incidents["fatalities"].fillna(0).clip(lower=0).to_numpy(float))
-        points = np.column_stack(
-            [incidents.geometry.y.round(5), incidents.geometry.x.round(5), weights.round(3)]
-        )
-        options = {"radius": 18, "blur": 22, "minOpacity": 0.35}
-        group.add_child(HeatPoints(points.tolist(), "atlas-heat", options))
+        heat = {**_points(incidents), "weight": weights.round(3).tolist()}
+        group.add_child(HeatPoints(heat, options={"radius": 18, "blur": 22, "minOpacity": 0.35}))
     else:
         raise ValueError(f"unknown drawing mode {mode!r}")
     return group

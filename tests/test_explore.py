@@ -175,7 +175,7 @@ def _render(layers, **view) -> str:
 def test_clusters_use_the_local_markercluster_plugin(layers):
     html = _render(layers, agg="clusters")
     assert "/app/static/vendor/markercluster/leaflet.markercluster.js" in html
-    assert "L.markerClusterGroup" in html
+    assert "atlasLayers.clusteredIncidents(" in html
     assert "Incidents (clusters)" in html
 
 
@@ -194,11 +194,12 @@ def test_heat_layer_is_served_locally(layers):
 
 def test_uncertainty_rings_follow_location_precision(layers):
     html = _render(layers, rings=True)
-    options = [json.loads(m) for m in re.findall(r"var opts = (\{[^\n]*\});\n", html)]
-    assert any(o.get("rings") is True for o in options)
-    rows = [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", html)]
-    incident_rows = next(r for r in rows if r and len(r[0]) == 17)
-    assert sorted(r[4] for r in incident_rows) == [0, 0, 0, 100_000]
+    # The incidents' call: its settings and its data, a line each.
+    found = re.search(r"^atlasLayers\.incidentMarkers\(\w+,\n(.*),\n(.*)\);$", html, re.M)
+    assert found
+    options, data = json.loads(found.group(1)), json.loads(found.group(2))
+    assert options["rings"] is True
+    assert sorted(data["ring"]) == [0, 0, 0, 100_000]
 
 
 def test_map_opens_on_the_views_centre_and_zoom(layers):
@@ -240,13 +241,13 @@ def test_precomputed_cells_give_the_same_hexagons(layers):
     )
 
 
-def test_hex_rows_carry_outline_colour_and_label(layers):
-    from atlas.mapping import hex_rows
+def test_hex_columns_carry_outline_colour_and_label(layers):
+    from atlas.mapping import hex_columns
 
     cells = hex_cells(layers.incidents, 4)
-    rows = hex_rows(cells)
-    assert len(rows) == len(cells)
-    outline, colour, label = rows[0]
+    columns = hex_columns(cells)
+    assert len(columns["outline"]) == len(columns["colour"]) == len(columns["label"]) == len(cells)
+    outline, colour, label = columns["outline"][0], columns["colour"][0], columns["label"][0]
     assert len(outline) == 6  # a hexagon, not closed: Leaflet closes polygons itself
     assert colour == hex_colour(3)
     assert label == "3 incidents, 25 fatalities"

@@ -4,11 +4,13 @@ import json
 import re
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 from shapely.geometry import Point
 
 from atlas import style
+from atlas.escape import escape_html
 from atlas.export.describe import summarise
 from atlas.export.static_map import draw_view, export_style, new_figure, page_size
 from atlas.leaflet import PANES
@@ -21,6 +23,20 @@ HOSTILE = "<img src=x onerror=alert(1)> `backtick` ${alert(1)} </script><script>
 
 def _html(layers, view: ViewState | None = None) -> str:
     return build_map(layers, view or ViewState()).get_root().render()
+
+
+# A layer's call in the page: its function, parent, settings and data, a line each.
+_CALL = re.compile(r"^atlasLayers\.(\w+)\((\w+),\n(.*),\n(.*)\);$", re.M)
+
+
+def _calls(html: str, function: str) -> list[tuple[dict, Any]]:
+    """The settings and data of every call of ``function`` in ``html``, as the browser
+    reads them."""
+    return [
+        (json.loads(opts), json.loads(data))
+        for name, _, opts, data in _CALL.findall(html)
+        if name == function
+    ]
 
 
 @pytest.fixture
@@ -36,12 +52,14 @@ def test_hostile_description_reaches_the_page_only_as_text(tmp_path):
     assert "`backtick`" not in html
     assert "</script><script>alert(2)" not in html
     # What the browser receives, once the script's JSON is read, is escaped text.
-    arrays = [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", html)]
-    row = next(row for rows in arrays for row in rows if "T-1" in row)
+    ((_, data),) = _calls(html, "incidentMarkers")
     escaped = "&lt;img src=x onerror=alert(1)&gt; &#96;backtick&#96; &#36;&#123;alert(1)&#125;"
-    assert escaped in row[13]  # the description
-    assert row[9].startswith(escaped)  # actor 1
-    assert escaped in row[5]  # the tooltip
+    # Escaped exactly once: the reader sees the text as it was written.
+    assert data["details"]["Description"] == [escape_html(HOSTILE)]
+    assert data["details"]["Description"][0].startswith(escaped)
+    assert data["details"]["Actor 1"][0].startswith(escaped)
+    assert escaped in data["tooltip"][0]
+    assert data["details"]["ID"] == ["T-1"]
 
 
 def test_popup_html_escapes_titles_and_values_and_skips_empty_fields():
@@ -109,10 +127,7 @@ def test_imported_licences_join_the_map_attribution(tmp_path):
     incidents.loc[0, "licence"] = "ACLED (acleddata.com), accessed 2026-11-01"
     html = _html(replace(layers, incidents=incidents))
     # The licence is the credit of the incidents' group, shown while the group is on the map.
-    credits = [
-        json.loads(m)["text"]
-        for m in re.findall(r"var opts = (\{[^\n]*\});\nparent.options.attribution", html)
-    ]
+    credits = [opts["text"] for opts, _ in _calls(html, "layerCredits")]
     assert credits == ["ACLED (acleddata.com), accessed 2026-11-01"]
     assert "GeoNames CC BY 4.0" in html
 
@@ -120,14 +135,12 @@ def test_imported_licences_join_the_map_attribution(tmp_path):
 def test_a_picked_incident_is_ringed_and_the_map_centred_on_it(layers):
     html = build_map(layers, ViewState(zoom=5), highlight_id="T-2").get_root().render()
     assert html.count("atlas-highlight") == 1
-    focus = [
-        json.loads(m) for m in re.findall(r"var opts = (\{[^\n]*\});\n+function focus\(\)", html)
-    ]
+    focus = [opts for opts, _ in _calls(html, "focusOn")]
     assert focus == [{"centre": [16.2666, -0.04], "zoom": 8, "token": "T-2"}]
     # No pick, no ring and no recentring.
     plain = _html(layers)
     assert "atlas-highlight" not in plain
-    assert "function focus()" not in plain
+    assert _calls(plain, "focusOn") == []
 
 
 def test_a_map_of_chosen_regions_opens_on_them(layers):
@@ -153,18 +166,17 @@ def test_chosen_regions_are_drawn_firm_and_the_others_dimmed(layers):
     assert '"key":"iso_code"' not in plain
 
 
-def _rows_of(html: str, class_name: str) -> list[list]:
-    """The rows array of the layer drawn with ``class_name``."""
-    pattern = r"var rows = (\[.*?\]);\nvar cls = \"" + re.escape(class_name) + '";'
-    (found,) = re.findall(pattern, html)
-    return json.loads(found)
+def _names_of(html: str, class_name: str) -> list[tuple[float, float, str]]:
+    """``(lat, lon, html)`` of each name drawn with ``class_name``."""
+    (data,) = [data for opts, data in _calls(html, "placeNames") if opts["className"] == class_name]
+    return list(zip(data["lat"], data["lon"], data["html"], strict=True))
 
 
 def test_region_names_are_escaped_spaced_capitals_and_small_areas_go_unnamed(layers):
     layers.regions.loc[layers.regions["iso_code"] == "ML-7", "name"] = "Gao <b>${x}</b>"
-    rows = _rows_of(_html(layers), "atlas-region-name")
+    names = _names_of(_html(layers), "atlas-region-name")
 
-    (gao,) = rows  # the Bamako district is too small to be named over its capital
+    (gao,) = names  # the Bamako district is too small to be named over its capital
     lat, lon, html = gao
     point = layers.regions.set_index("iso_code").geometry["ML-7"].representative_point()
     assert (lat, lon) == pytest.approx((point.y, point.x), abs=1e-3)
@@ -178,10 +190,10 @@ def test_region_names_follow_the_regions_layer(layers):
 
 
 def test_neighbours_are_named_but_not_mali(layers):
-    rows = _rows_of(_html(layers), "atlas-country-name")
+    names = _names_of(_html(layers), "atlas-country-name")
 
-    assert [html.split(">")[1].split("<")[0] for _, _, html in rows] == ["BURKINA FASO"]
-    ((lat, lon, _),) = rows
+    assert [html.split(">")[1].split("<")[0] for _, _, html in names] == ["BURKINA FASO"]
+    ((lat, lon, _),) = names
     # Within the part of Burkina Faso near Mali, inside the country.
     burkina = layers.countries.set_index("iso_a3").geometry["BFA"]
     assert burkina.contains(Point(lon, lat))

@@ -419,9 +419,13 @@ def _with_notes(layers: AtlasLayers, store: NotesStore) -> AtlasLayers:
     return replace(layers, notes=notes_frame(store.all()))
 
 
-def _note_rows(html: str) -> list[list[object]]:
-    match = re.search(r'var rows = (\[.*?\]);\nvar cls = "atlas-note";', html)
-    return json.loads(match.group(1)) if match else []
+def _note_rows(html: str) -> list[tuple[object, ...]]:
+    """``(lat, lon, tooltip, popup)`` of each note the notes layer's call draws."""
+    match = re.search(r"^atlasLayers\.noteMarkers\(\w+,\n.*,\n(.*)\);$", html, re.M)
+    if not match:
+        return []
+    data = json.loads(match.group(1))
+    return list(zip(data["lat"], data["lon"], data["tooltip"], data["popup"], strict=True))
 
 
 def test_a_hostile_note_reaches_the_map_only_as_escaped_text(store, layers):
@@ -443,8 +447,7 @@ def test_notes_are_drawn_as_pins_above_the_incidents(store, layers):
     store.add(ANALYST, draft(days=(date(2015, 1, 1), date(2017, 12, 31))))
     html = build_map(_with_notes(layers, store), ViewState()).get_root().render()
     assert html.index('"atlas-incident"') < html.index('"atlas-note"')
-    assert "L.divIcon" in html
-    assert "zIndexOffset: 1000" in html
+    assert "atlasLayers.noteMarkers(" in html  # pins above the incidents: atlas/js/layers.js
     assert "Notes (1)" in html
     assert "Analysts" in html  # the legend
 

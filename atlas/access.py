@@ -218,6 +218,7 @@ def restricted_layers(layers: AtlasLayers, regions: frozenset[str] | None) -> At
         layers,
         incidents=incidents.loc[incidents["admin1"].isin(regions)],
         notes=notes.loc[notes["admin1"].isin(regions)],
+        imported=layers.imported.restricted(regions) if layers.imported is not None else None,
     )
 
 

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -55,6 +55,9 @@ from loaders.imports import (
     read_import,
 )
 from loaders.reference import load_countries, load_regions
+
+if TYPE_CHECKING:
+    from atlas.filters import ImportedIncidents
 
 MANIFEST = "manifest.json"
 HISTORY = "history.json"
@@ -480,6 +483,11 @@ class DatasetStore:
         """Where the datasets are kept, for an administrator."""
         return f"the data directory {self.folder}"
 
+    def imported_incidents(self) -> ImportedIncidents | None:
+        """A handle views ask for imported incidents, when the store keeps them out of the
+        process; None when they are loaded with the other layers (this store)."""
+        return None
+
     def fingerprint(self) -> str:
         """Changes whenever the manifest does (every import and removal rewrites it)."""
         try:
@@ -772,7 +780,8 @@ def staged_file(data: bytes) -> Iterator[Path]:
 
 def with_imported(curated: AtlasLayers, store: DatasetStore) -> AtlasLayers:
     """The layers with every imported dataset added to the curated incidents and deployments."""
-    incidents = store.frames(INCIDENTS)
+    # A store that answers views itself keeps its incidents out of the layers.
+    incidents = store.frames(INCIDENTS) if store.imported_incidents() is None else []
     deployments = store.frames(DEPLOYMENTS)
     if not incidents and not deployments:
         return curated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +21,65 @@ def _timestamp(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+@dataclass(frozen=True)
+class IncidentFilter:
+    """A view's selection of incidents, resolved: what :func:`select_incidents` applies, in a
+    form a database can apply too (hashable, so answers can be cached by it).
+
+    ``actors`` are already widened by the lineage; ``sub_type_parents`` are the event types
+    the chosen sub-types belong to (an event type chosen without one of its sub-types keeps
+    all its incidents).
+    """
+
+    start: date
+    end: date
+    regions: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    sub_types: tuple[str, ...] = ()
+    sub_type_parents: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    families: tuple[str, ...] = ()
+    min_fatalities: int = 0
+    precise_only: bool = False
+
+
+class ImportedIncidents(Protocol):
+    """Imported incidents kept outside the process (the shared database), asked per view.
+
+    A store whose incidents are too many to hold in every app process leaves them out of
+    ``AtlasLayers.incidents`` and hands this instead; :func:`view_incidents` asks it for the
+    rows of a view only.
+    """
+
+    def select(self, chosen: IncidentFilter) -> gpd.GeoDataFrame:
+        """The incidents ``chosen`` selects, with the columns of the curated incidents."""
+        ...
+
+    def span(self) -> tuple[date, date] | None:
+        """First and last event day, or None without incidents."""
+        ...
+
+    def names(self, column: str) -> set[str]:
+        """The distinct values of a text column (actors, sub-types) for the sidebar."""
+        ...
+
+    def sub_types_of(self, event_types: tuple[str, ...]) -> set[str]:
+        """The sub-types the incidents of ``event_types`` (all when empty) have."""
+        ...
+
+    def parents_of(self, sub_types: tuple[str, ...]) -> set[str]:
+        """The event types of the incidents with one of ``sub_types``."""
+        ...
+
+    def by_ids(self, ids: list[str]) -> gpd.GeoDataFrame:
+        """The current incidents with one of ``ids``."""
+        ...
+
+    def restricted(self, regions: frozenset[str]) -> ImportedIncidents:
+        """The same, with only the incidents inside ``regions``."""
+        ...
+
+
 def data_span(layers: AtlasLayers) -> tuple[date, date]:
     """First and last day of the incidents (the default date range of a view).
 
@@ -27,10 +87,13 @@ def data_span(layers: AtlasLayers) -> tuple[date, date]:
     incidents at all it is the year up to today.
     """
     dates = layers.incidents["event_date"].dropna()
-    if dates.empty:
+    days = [dates.min().date(), dates.max().date()] if not dates.empty else []
+    imported = layers.imported.span() if layers.imported is not None else None
+    days += list(imported or ())
+    if not days:
         today = date.today()
         return today - timedelta(days=365), today
-    first, last = dates.min().date(), dates.max().date()
+    first, last = min(days), max(days)
     return first, max(last, first + timedelta(days=1))
 
 
@@ -52,6 +115,40 @@ def not_on_map_note(count: int) -> str:
     return f"{plural(count, 'incident')} not on the map (located only to the country)"
 
 
+def incident_filter(
+    view: ViewState,
+    lineage: pd.DataFrame,
+    start: date,
+    end: date,
+    incidents: pd.DataFrame,
+    imported: ImportedIncidents | None = None,
+) -> IncidentFilter:
+    """Resolve the filters of ``view`` over ``[start, end]`` (see :func:`select_incidents`).
+
+    ``incidents`` (and ``imported``) are the data the sub-types' event types are read from,
+    beside ACLED's vocabulary.
+    """
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    parents: set[str] = set()
+    if view.sub_types and view.event_types:
+        parents = _types_of(view.sub_types, incidents)
+        if imported is not None:
+            parents |= imported.parents_of(view.sub_types)
+    return IncidentFilter(
+        start=start,
+        end=end,
+        regions=view.regions,
+        event_types=view.event_types,
+        sub_types=view.sub_types,
+        sub_type_parents=frozenset(parents),
+        actors=expand_actors(view.actors, lineage) if view.actors else frozenset(),
+        families=view.families,
+        min_fatalities=view.min_fatalities,
+        precise_only=view.precise_only,
+    )
+
+
 def select_incidents(
     incidents: gpd.GeoDataFrame,
     view: ViewState,
@@ -68,32 +165,69 @@ def select_incidents(
     chosen, they narrow only the types they belong to: Battles and Explosions/Remote violence
     with the sub-type armed clash keep every explosion.
     """
+    return apply_filter(incidents, incident_filter(view, lineage, start, end, incidents))
+
+
+def apply_filter(incidents: gpd.GeoDataFrame, chosen: IncidentFilter) -> gpd.GeoDataFrame:
+    """The rows of ``incidents`` that ``chosen`` selects (in their order)."""
     # One mask over the whole layer and one selection at the end: each selection copies every
     # column, which at a million incidents costs more than all the comparisons.
-    if start > end:
-        raise ValueError(f"start {start} is after end {end}")
     selected = incidents
-    mask = _dated_between(incidents["event_date"], start, end)
-    if view.regions:
-        mask &= selected["admin1"].isin(view.regions)
-    if view.event_types:
-        mask &= selected["event_type"].isin(view.event_types)
-    if view.sub_types:
-        chosen = selected["sub_event_type"].isin(view.sub_types)
-        if view.event_types:
-            chosen |= ~selected["event_type"].isin(_types_of(view.sub_types, incidents))
-        mask &= chosen
-    if view.actors:
-        actors = expand_actors(view.actors, lineage)
-        mask &= selected["actor1"].isin(actors) | selected["actor2"].isin(actors)
-    if view.families:
-        families = set(view.families)
+    mask = _dated_between(incidents["event_date"], chosen.start, chosen.end)
+    if chosen.regions:
+        mask &= selected["admin1"].isin(chosen.regions)
+    if chosen.event_types:
+        mask &= selected["event_type"].isin(chosen.event_types)
+    if chosen.sub_types:
+        picked = selected["sub_event_type"].isin(chosen.sub_types)
+        if chosen.event_types:
+            picked |= ~selected["event_type"].isin(chosen.sub_type_parents)
+        mask &= picked
+    if chosen.actors:
+        mask &= selected["actor1"].isin(chosen.actors) | selected["actor2"].isin(chosen.actors)
+    if chosen.families:
+        families = set(chosen.families)
         mask &= selected["actor1_family"].isin(families) | selected["actor2_family"].isin(families)
-    if view.min_fatalities > 0:
-        mask &= selected["fatalities"].fillna(0) >= view.min_fatalities
-    if view.precise_only:
+    if chosen.min_fatalities > 0:
+        mask &= selected["fatalities"].fillna(0) >= chosen.min_fatalities
+    if chosen.precise_only:
         mask &= selected["geo_precision"] < IMPRECISE
     return selected if bool(mask.all()) else selected.loc[mask]
+
+
+def view_incidents(
+    layers: AtlasLayers, view: ViewState, start: date, end: date
+) -> gpd.GeoDataFrame:
+    """The incidents ``view`` selects over ``[start, end]``, wherever they are kept.
+
+    Incidents held in ``layers.incidents`` are filtered here; those a store keeps outside
+    the process (``layers.imported``) are asked for with the same filter, and the two are
+    put in one order: by day, then id, as a store holding everything would give them.
+    """
+    chosen = incident_filter(view, layers.lineage, start, end, layers.incidents, layers.imported)
+    held = apply_filter(layers.incidents, chosen)
+    if layers.imported is None:
+        return held
+    return _in_order(held, layers.imported.select(chosen))
+
+
+def _in_order(held: gpd.GeoDataFrame, fetched: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Incidents held and fetched in one frame, by day then id (as one store would give)."""
+    if fetched.empty:
+        return held
+    if held.empty:
+        return fetched
+    both = pd.concat([held, fetched], ignore_index=True)
+    both = gpd.GeoDataFrame(both, geometry="geometry", crs=held.crs)
+    return both.sort_values(["event_date", "id"], ignore_index=True)
+
+
+def incidents_by_id(layers: AtlasLayers, ids: list[str]) -> gpd.GeoDataFrame:
+    """The incidents with one of ``ids``, wherever they are kept, by day then id."""
+    held = layers.incidents.loc[layers.incidents["id"].isin(ids)]
+    if layers.imported is None or not ids:
+        return held
+    return _in_order(held, layers.imported.by_ids(ids))
 
 
 def _types_of(sub_types: tuple[str, ...], incidents: pd.DataFrame) -> set[str]:

@@ -34,7 +34,7 @@ from atlas.filters import (
     deployments_active_between,
     not_on_map_note,
     on_map,
-    select_incidents,
+    view_incidents,
 )
 from atlas.leaflet import (
     ClusteredIncidents,
@@ -534,7 +534,7 @@ def view_layers(
     return (
         start,
         end,
-        select_incidents(layers.incidents, view, layers.lineage, start, end),
+        view_incidents(layers, view, start, end),
         deployments_active_between(layers.deployments, start, end),
     )
 

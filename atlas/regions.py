@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import geopandas as gpd
 import pandas as pd
 
-from atlas.filters import data_span, select_incidents
+from atlas.filters import data_span, view_incidents
 from atlas.proximity import nearest_town
 from atlas.view import ViewState
 from loaders import AtlasLayers
@@ -182,7 +182,7 @@ def region_figures(layers: AtlasLayers, view: ViewState) -> tuple[date, date, pd
     before_start, before_end = previous_period(start, end)
 
     def chosen(first: date, last: date) -> pd.DataFrame:
-        return select_incidents(layers.incidents, view, layers.lineage, first, last)
+        return view_incidents(layers, view, first, last)
 
     table = compare_regions(
         chosen(start, end),

@@ -9,9 +9,13 @@ import loaders.gdal_env  # noqa: F401
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
+
+if TYPE_CHECKING:
+    from atlas.filters import ImportedIncidents
 
 from loaders.curated import load_deployments, load_incidents, load_lineage
 from loaders.errors import LayerError, Problem
@@ -74,7 +78,9 @@ class AtlasLayers:
     """Every layer the maps draw, validated, in EPSG:4326.
 
     ``notes`` are the analysts' shared map notes; files in ``geodata/`` carry none, so
-    :func:`load_layers` leaves the layer empty and the store adds them.
+    :func:`load_layers` leaves the layer empty and the store adds them. ``imported`` is set
+    by a store that keeps imported incidents out of ``incidents`` (the shared database):
+    views ask it for their rows (:func:`atlas.filters.view_incidents`).
     """
 
     countries: gpd.GeoDataFrame
@@ -85,6 +91,7 @@ class AtlasLayers:
     incidents: gpd.GeoDataFrame
     lineage: pd.DataFrame
     notes: gpd.GeoDataFrame = field(default_factory=empty_notes)
+    imported: ImportedIncidents | None = None
 
     def by_name(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers keyed by their names in :data:`LAYER_FILES`."""

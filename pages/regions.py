@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.filters import data_span, select_incidents
+from atlas.filters import data_span, view_incidents
 from atlas.mapping import region_map
 from atlas.regions import (
     Baselines,
@@ -90,7 +90,7 @@ st.dataframe(
 st.subheader("Drill down")
 names = dict(zip(figures["iso_code"], figures["name"], strict=True))
 code = st.selectbox("Region", list(names), format_func=lambda c: names[c], key="drill_region")
-incidents = select_incidents(data.incidents, view, data.lineage, start, end)
+incidents = view_incidents(data, view, start, end)
 incidents = incidents[incidents["admin1"] == code]
 if incidents.empty:
     st.info(f"No incidents in {names[code]} in this view.")

@@ -203,3 +203,29 @@ def test_a_picked_incident_is_still_ringed_after_visiting_another_page(geodata):
     assert not at.exception
     assert at.session_state["picked_incident"] == "T-1"
     assert "Ringed on the map: incident T-1." in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        None,
+        "pages/incidents.py",
+        "pages/regions.py",
+        "pages/deployments.py",
+        "pages/briefings.py",
+        "pages/notes.py",
+        "pages/data.py",
+        "pages/audit.py",
+    ],
+)
+def test_every_page_runs_on_the_shared_database_with_its_imported_incidents(
+    geodata, database, page
+):
+    from atlas.datasets import open_datasets
+
+    open_datasets(geodata=geodata).import_file(
+        Path(__file__).parent / "fixtures" / "import" / "acled_current_dyadic.csv"
+    )
+    at = _run({"from": "2000-01-01"}, page)
+    if page is None:
+        assert _metric(at, "Incidents") == "7"  # 3 curated, 4 asked of the database

@@ -426,3 +426,72 @@ def test_migrate_copies_briefings_positions_notes_and_the_audit_log_once(
         assert not (tmp_path / "unused").exists()
     finally:
         engine(url).dispose()
+
+
+# -- views answered by the database -------------------------------------------------------------
+
+VIEWS = [
+    "",
+    "from=2015-01-01&to=2016-12-31",
+    "region=ML-7",
+    "region=ML-7&region=ML-6&from=2013-01-01",
+    "type=Battles",
+    "type=Battles&type=Explosions/Remote+violence&subtype=Armed+clash",
+    "subtype=Attack",
+    "actor=JNIM:+Jama'at+Nusrat+al-Islam+wal+Muslimin",
+    "family=jihadist",
+    "minfat=5",
+    "precise=1&type=Violence+against+civilians",
+]
+
+
+@pytest.fixture
+def both_stores(tmp_path, postgis_server, monkeypatch):
+    """The shipped layers plus one made-up ACLED export, in a data directory and in PostGIS."""
+    from atlas.store import EmbeddedStore
+    from bench.import_bench import acled_frame
+
+    export = tmp_path / "acled.csv"
+    acled_frame(600, seed=11).to_csv(export, index=False)
+    files = EmbeddedStore(data_folder=tmp_path / "files")
+    files.datasets.import_file(export)
+    url = postgis_server.fresh()
+    monkeypatch.setenv("ATLAS_DATABASE_URL", url)
+    shared = EmbeddedStore(data_folder=tmp_path / "unused")
+    shared.datasets.import_file(export)
+    yield files.layers(), shared.layers()
+    engine(url).dispose()
+
+
+@pytest.mark.parametrize("query", VIEWS)
+def test_a_view_selects_the_same_incidents_from_the_database(both_stores, query):
+    from atlas.access import restricted_layers
+    from atlas.mapping import view_layers
+    from atlas.view import parse_query_string
+
+    held, asked = both_stores
+    assert asked.imported is not None
+    assert len(asked.incidents) < len(held.incidents)  # the replica holds the curated only
+    view = parse_query_string(query).view
+    for restriction in (None, frozenset({"ML-7"})):
+        expected = view_layers(restricted_layers(held, restriction), view)
+        got = view_layers(restricted_layers(asked, restriction), view)
+        assert got[:2] == expected[:2]  # the same date range
+        assert list(got[2]["id"]) == list(expected[2]["id"])
+        assert (
+            got[2]["fatalities"].fillna(-1).tolist()
+            == expected[2]["fatalities"].fillna(-1).tolist()
+        )
+        cells = [c for c in expected[2].columns if c.startswith("h3_")]
+        assert (got[2][cells].to_numpy() == expected[2][cells].to_numpy()).all()
+    assert len(expected[2]) > 0 or query == "minfat=5"
+
+
+def test_sidebar_choices_and_span_include_the_databases_incidents(both_stores):
+    from atlas.filters import data_span
+
+    held, asked = both_stores
+    assert data_span(asked) == data_span(held)
+    actors = set(held.incidents["actor1"]) | set(held.incidents["actor2"])
+    found = set(asked.incidents["actor1"]) | set(asked.incidents["actor2"])
+    assert found | asked.imported.names("actor1") | asked.imported.names("actor2") == actors

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from atlas.access import LOCAL_USER
 from atlas.briefings import BriefingStore, BriefingView, new_briefing
-from atlas.datasets import DatasetStore
+from atlas.datasets import open_datasets
 from tests.factories import small_geodata_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.usefixtures("navigation_owns_pages")
 
 
 @pytest.fixture
-def data(tmp_path, monkeypatch) -> Path:
+def data(tmp_path, monkeypatch, backend) -> Path:
+    """A briefing of two views, in the data directory and then in the shared database."""
     geodata = tmp_path / "geodata"
     geodata.mkdir()
     monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
@@ -52,7 +53,7 @@ def test_a_first_presentation_opens_on_its_first_view(data):
 
 def test_the_next_presentation_opens_with_what_changed_since(data):
     _present()
-    DatasetStore(data).import_file(ACLED)
+    open_datasets(data).import_file(ACLED)
     at = _present()
     texts = _slide_texts(at)
     assert "Changes since" in texts

@@ -15,7 +15,7 @@ import streamlit as st
 
 from atlas.briefings import Briefing, BriefingView, parse_time
 from atlas.escape import escape_html
-from atlas.filters import Headline, headline
+from atlas.filters import Headline, headline, incidents_by_id
 from atlas.history import Changes, changes_since
 from atlas.mapping import FILL_FRAME, view_layers, view_map
 from atlas.tables import change_table
@@ -160,10 +160,10 @@ def changes_slide(
     """What changed since the briefing was last presented: on the map and in a table."""
     if changes is None:
         return
-    visible = set(data.incidents["id"])
+    changed = incidents_by_id(data, [*changes.added, *(i for i, _ in changes.updated)])
+    visible = set(changed["id"])  # the user's restriction is in ``data``
     added = [i for i in changes.added if i in visible]
     updated = {i: fields for i, fields in changes.updated if i in visible}
-    changed = data.incidents[data.incidents["id"].isin([*added, *updated])]
     title = f"Changes since {changes.since:%d %B %Y, %H:%M} UTC"
     removed = list(changes.removed)
     if added or updated or removed:
@@ -180,7 +180,7 @@ def changes_slide(
     left, right = st.columns([2.2, 1])
     with left:
         view = ViewState(layers=("regions", "rivers", "towns", "incidents"), agg="points")
-        shown = replace(data, incidents=changed)
+        shown = replace(data, incidents=changed, imported=None)
         show_map(
             view_map(shown, view, height=FILL_FRAME),
             key="present_map",

@@ -76,6 +76,8 @@ def request_range(start: date, end: date) -> None:
 
 def _actor_options(layers: AtlasLayers, chosen: tuple[str, ...]) -> list[str]:
     names = set(layers.incidents["actor1"].unique()) | set(layers.incidents["actor2"].unique())
+    if layers.imported is not None:
+        names |= layers.imported.names("actor1") | layers.imported.names("actor2")
     names |= set(chosen)
     names |= set(layers.lineage["group"]) | set(layers.lineage["related_group"])
     return sorted(n for n in names if isinstance(n, str) and n)
@@ -86,7 +88,10 @@ def _sub_type_options(layers: AtlasLayers, event_types: list[str]) -> list[str]:
     incidents = layers.incidents
     if event_types:
         incidents = incidents[incidents["event_type"].isin(event_types)]
-    return sorted(str(s) for s in incidents["sub_event_type"].dropna().unique() if str(s))
+    found = {str(s) for s in incidents["sub_event_type"].dropna().unique()}
+    if layers.imported is not None:
+        found |= layers.imported.sub_types_of(tuple(event_types))
+    return sorted(s for s in found if s)
 
 
 def sidebar_controls(layers: AtlasLayers) -> ViewState:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -62,6 +62,9 @@ from atlas.datasets import (
 )
 from atlas.db import engine, schema, shown
 from atlas.db.migrate import require_current, unreachable
+
+if TYPE_CHECKING:
+    from atlas.db.query import DatabaseIncidents
 from loaders import LayerError
 from loaders.imports import DEPLOYMENTS, INCIDENTS, ImportReport
 from loaders.imports.schema import DAY, DEPLOYMENT_COLUMNS, INCIDENT_COLUMNS
@@ -231,6 +234,12 @@ class DatabaseDatasetStore(DatasetStore):
     def where(self) -> str:
         """Where the datasets are kept, for an administrator (never with a password)."""
         return f"the shared database {shown(self.url)}"
+
+    def imported_incidents(self) -> DatabaseIncidents:
+        """Views ask the database for their imported incidents; no process loads them all."""
+        from atlas.db.query import DatabaseIncidents
+
+        return DatabaseIncidents(self.url, self.fingerprint())
 
     def datasets(self) -> list[DatasetInfo]:
         """Every stored dataset, by name."""

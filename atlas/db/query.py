@@ -1,0 +1,189 @@
+"""Views of the imported incidents answered by the shared database, not by every process.
+
+With the shared store, a replica holds the curated incidents only; the imported ones (up to
+millions) stay in PostgreSQL, and a view asks for its own rows: the filter of
+:class:`atlas.filters.IncidentFilter` becomes a WHERE clause over indexed columns, and only
+the matching current rows travel. Answers are cached per process by the store's change
+counter and the filter, so reruns of the same view do not ask again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from sqlalchemy import Text, and_, any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from atlas.aggregate import PRECOMPUTED_RESOLUTIONS, cell_column
+from atlas.db import engine, schema
+from atlas.db.datasets import _COLUMNS, _to_frame
+from atlas.db.migrate import unreachable
+from atlas.filters import IMPRECISE, IncidentFilter
+from loaders.imports import INCIDENTS
+
+TABLE = schema.incidents
+CACHED_VIEWS = 8
+"""Views whose rows a process keeps (per store version and restriction)."""
+
+_TEXT_COLUMNS = frozenset({"actor1", "actor2", "sub_event_type", "event_type"})
+
+
+def _among(column: Any, values: Any) -> Any:
+    """``column = ANY(array)``: one parameter however many values (never one per value)."""
+    return column == any_(bindparam(None, sorted(values), type_=ARRAY(Text)))
+
+
+def where(chosen: IncidentFilter, restriction: frozenset[str] | None) -> Any:
+    """The WHERE clause of :func:`atlas.filters.apply_filter` over current rows."""
+    clauses = [
+        TABLE.c.valid_to.is_(None),
+        TABLE.c.event_date >= chosen.start,
+        TABLE.c.event_date <= chosen.end,
+    ]
+    if restriction is not None:
+        clauses.append(_among(TABLE.c.admin1, restriction))
+    if chosen.regions:
+        clauses.append(_among(TABLE.c.admin1, chosen.regions))
+    if chosen.event_types:
+        clauses.append(_among(TABLE.c.event_type, chosen.event_types))
+    if chosen.sub_types:
+        picked = _among(TABLE.c.sub_event_type, chosen.sub_types)
+        if chosen.event_types:
+            others = ~_among(TABLE.c.event_type, chosen.sub_type_parents or {""})
+            picked = or_(picked, others)
+        clauses.append(picked)
+    if chosen.actors:
+        clauses.append(
+            or_(_among(TABLE.c.actor1, chosen.actors), _among(TABLE.c.actor2, chosen.actors))
+        )
+    if chosen.families:
+        clauses.append(
+            or_(
+                _among(TABLE.c.actor1_family, chosen.families),
+                _among(TABLE.c.actor2_family, chosen.families),
+            )
+        )
+    if chosen.min_fatalities > 0:
+        clauses.append(func.coalesce(TABLE.c.fatalities, 0) >= chosen.min_fatalities)
+    if chosen.precise_only:
+        clauses.append(TABLE.c.geo_precision < IMPRECISE)
+    return and_(*clauses)
+
+
+def _rows(url: str, condition: Any) -> gpd.GeoDataFrame:
+    """Current incidents matching ``condition``, as the embedded store's frame with cells."""
+    columns = [TABLE.c[c] for c in _COLUMNS[INCIDENTS] if c != "geometry"]
+    cells = [TABLE.c[cell_column(r)] for r in PRECOMPUTED_RESOLUTIONS]
+    query = select(*columns, func.ST_AsBinary(TABLE.c.geometry), *cells).where(condition)
+    found = _fetch(url, query)
+    width = len(columns) + 1
+    frame = _to_frame([row[:width] for row in found], INCIDENTS)
+    for offset, resolution in enumerate(PRECOMPUTED_RESOLUTIONS):
+        values = np.fromiter((row[width + offset] for row in found), np.int64, len(found))
+        frame[cell_column(resolution)] = values.astype(np.uint64)
+    return frame
+
+
+@lru_cache(maxsize=CACHED_VIEWS)
+def _select(
+    url: str, version: str, chosen: IncidentFilter, restriction: frozenset[str] | None
+) -> gpd.GeoDataFrame:
+    del version  # part of the cache key only: a write to the store makes a new one
+    return _rows(url, where(chosen, restriction))
+
+
+@lru_cache(maxsize=64)
+def _distinct(
+    url: str,
+    version: str,
+    restriction: frozenset[str] | None,
+    column: str,
+    among: str | None = None,
+    values: tuple[str, ...] = (),
+) -> frozenset[str]:
+    """The distinct values of ``column`` in current rows (where ``among`` is one of
+    ``values``, when given); cached per store version like the views."""
+    del version  # part of the cache key only
+    condition = _current(restriction)
+    if among is not None:
+        condition = and_(condition, _among(TABLE.c[among], values))
+    query = select(TABLE.c[column]).where(condition).distinct()
+    return frozenset(row[0] for row in _fetch(url, query) if row[0])
+
+
+@lru_cache(maxsize=16)
+def _span(url: str, version: str, restriction: frozenset[str] | None) -> tuple[Any, Any]:
+    del version  # part of the cache key only
+    query = select(func.min(TABLE.c.event_date), func.max(TABLE.c.event_date)).where(
+        _current(restriction)
+    )
+    ((first, last),) = _fetch(url, query)
+    return first, last
+
+
+def _current(restriction: frozenset[str] | None) -> Any:
+    clauses = [TABLE.c.valid_to.is_(None)]
+    if restriction is not None:
+        clauses.append(_among(TABLE.c.admin1, restriction))
+    return and_(*clauses)
+
+
+def _fetch(url: str, query: Any) -> list[Any]:
+    try:
+        with engine(url).connect() as connection:
+            return list(connection.execute(query).all())
+    except Exception as exc:  # a SQLAlchemy or driver error: said, never a traceback
+        raise unreachable(url, exc) from None
+
+
+class DatabaseIncidents:
+    """The imported incidents of the shared database at ``url``, as
+    :class:`atlas.filters.ImportedIncidents` (``version`` is the store's change counter;
+    ``restriction`` the regions of a restricted user). Every answer but :meth:`by_ids` is
+    cached per process until the store changes."""
+
+    def __init__(self, url: str, version: str, restriction: frozenset[str] | None = None) -> None:
+        self.url, self.version, self.restriction = url, version, restriction
+
+    def select(self, chosen: IncidentFilter) -> gpd.GeoDataFrame:
+        """The current incidents ``chosen`` selects."""
+        return _select(self.url, self.version, chosen, self.restriction).copy(deep=False)
+
+    def span(self) -> tuple[date, date] | None:
+        """First and last event day, or None without incidents."""
+        first, last = _span(self.url, self.version, self.restriction)
+        return (first, last) if first is not None else None
+
+    def names(self, column: str) -> set[str]:
+        """The distinct values of a text column (actors, sub-types, types)."""
+        if column not in _TEXT_COLUMNS:
+            raise ValueError(f"not a listed column: {column!r}")
+        return set(_distinct(self.url, self.version, self.restriction, column))
+
+    def sub_types_of(self, event_types: tuple[str, ...]) -> set[str]:
+        """The sub-types the incidents of ``event_types`` (all when empty) have."""
+        among = "event_type" if event_types else None
+        found = _distinct(
+            self.url, self.version, self.restriction, "sub_event_type", among, event_types
+        )
+        return set(found)
+
+    def parents_of(self, sub_types: tuple[str, ...]) -> set[str]:
+        """The event types of the incidents with one of ``sub_types``."""
+        found = _distinct(
+            self.url, self.version, self.restriction, "event_type", "sub_event_type", sub_types
+        )
+        return set(found)
+
+    def by_ids(self, ids: list[str]) -> gpd.GeoDataFrame:
+        """The current incidents with one of ``ids``."""
+        return _rows(self.url, and_(_current(self.restriction), _among(TABLE.c.id, ids)))
+
+    def restricted(self, regions: frozenset[str]) -> DatabaseIncidents:
+        """The same, with only the incidents inside ``regions``."""
+        inside = regions if self.restriction is None else regions & self.restriction
+        return DatabaseIncidents(self.url, self.version, frozenset(inside))

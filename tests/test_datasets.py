@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from atlas.datasets import DATA_SUBDIR, DatasetStore, datasets_table, open_datasets
+from atlas.filters import data_span, view_incidents
 from atlas.store import EmbeddedStore
+from atlas.view import ViewState
 from loaders.errors import LayerError
 from loaders.imports import ImportOptions
 from tests.factories import small_geodata_dir
@@ -136,12 +138,15 @@ def test_maps_get_curated_and_imported_incidents_and_deployments(store, geodata)
     store.import_file(FIXTURES / "geopko.csv")
     assert embedded.fingerprint() != before
     layers = embedded.layers()
-    assert sorted(set(layers.incidents["dataset"])) == ["acled", "curated"]
-    assert len(layers.incidents) == 3 + 4
-    assert layers.incidents["id"].is_unique
-    assert layers.incidents["event_date"].is_monotonic_increasing
+    # The shared database keeps its incidents out of the layers; a view asks for its own.
+    assert (layers.imported is None) == on_disk(store)
+    incidents = view_incidents(layers, ViewState(), *data_span(layers))
+    assert sorted(set(incidents["dataset"])) == ["acled", "curated"]
+    assert len(incidents) == 3 + 4
+    assert incidents["id"].is_unique
+    assert incidents["event_date"].is_monotonic_increasing
     assert len(layers.deployments) == 2 + 3
-    assert layers.incidents["fatalities"].dtype == "Int64"
+    assert incidents["fatalities"].dtype == "Int64"
 
 
 def test_fingerprint_follows_each_layer_file(store, geodata):

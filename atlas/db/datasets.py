@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import io
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -162,23 +162,81 @@ def _to_csv(frame: gpd.GeoDataFrame, kind: str, seq: int, dataset: str) -> tuple
     return list(arrays), buffer.getvalue()
 
 
-def _to_frame(rows: Sequence[Any], kind: str) -> gpd.GeoDataFrame:
-    """Rows read back (the kind's columns, geometry as WKB last) as the embedded store's frame."""
-    columns = [c for c in _COLUMNS[kind] if c != "geometry"]
-    raw = pd.DataFrame.from_records(rows, columns=[*columns, "geometry"])
+def fetch_rows(
+    connection: Connection, kind: str, condition: Any, *, cells: bool = False
+) -> gpd.GeoDataFrame:
+    """The rows of the kind's table matching ``condition``, in the order written, as the
+    embedded store's frame (with the H3 cell columns when ``cells``).
+
+    They travel as CSV out of PostgreSQL's COPY and are parsed by Arrow column by column:
+    at a hundred thousand rows that is several times faster than rows one by one.
+    """
+    table = schema.ROW_TABLES[kind]
+    names = [c for c in _COLUMNS[kind] if c != "geometry"]
+    if cells:
+        names += [cell_column(r) for r in PRECOMPUTED_RESOLUTIONS]
+    query = (
+        select(
+            *(table.c[n] for n in names),
+            func.ST_X(table.c.geometry).label("lon"),
+            func.ST_Y(table.c.geometry).label("lat"),
+        )
+        .where(condition)
+        .order_by(table.c.row_id)
+    )
+    compiled = query.compile(dialect=connection.dialect)
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    statement = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+    with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
+        body = b"".join(bytes(chunk) for chunk in copy)
     types = _column_types(kind)
-    frame = pd.DataFrame(index=raw.index)
-    for name in columns:
-        values = raw[name]
-        kind_of = types[name]
-        nullable = schema.ROW_TABLES[kind].c[name].nullable
-        if kind_of == "Date":
-            frame[name] = pd.to_datetime(values).astype(DAY)
+    arrow_types = {n: _ARROW_TYPES.get(types.get(n, "BigInteger"), pa.string()) for n in names} | {
+        "lon": pa.float64(),
+        "lat": pa.float64(),
+    }
+    parsed = pa_csv.read_csv(
+        io.BytesIO(body),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=arrow_types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return _to_frame(parsed, kind, names)
+
+
+_ARROW_TYPES = {
+    "Date": pa.date32(),
+    "SmallInteger": pa.int64(),
+    "Integer": pa.int64(),
+    "BigInteger": pa.int64(),
+    "Text": pa.string(),
+}
+
+
+def _to_frame(parsed: pa.Table, kind: str, names: list[str]) -> gpd.GeoDataFrame:
+    """Columns read back as the embedded store's frame: its dtypes, and points."""
+    types = _column_types(kind)
+    table = schema.ROW_TABLES[kind]
+    frame = pd.DataFrame(index=pd.RangeIndex(parsed.num_rows))
+    for name in names:
+        values = parsed.column(name)
+        kind_of = types.get(name)
+        if name.startswith("h3_"):
+            frame[name] = values.to_numpy().astype(np.uint64)
+        elif kind_of == "Date":
+            frame[name] = pd.to_datetime(values.to_pandas()).astype(DAY)
         elif kind_of in ("SmallInteger", "Integer"):
-            frame[name] = values.astype("Int64") if nullable else values.astype(int)
+            as_int = pd.array(values.to_pylist(), dtype="Int64")
+            frame[name] = as_int if table.c[name].nullable else as_int.astype(int)
         else:
-            frame[name] = values.astype("str") if not values.isna().any() else values
-    geometry = shapely.from_wkb(raw["geometry"].to_numpy(dtype=object))
+            frame[name] = pd.Series(values.to_pylist(), dtype=object).astype("str")
+    lon = parsed.column("lon").to_numpy(zero_copy_only=False)
+    lat = parsed.column("lat").to_numpy(zero_copy_only=False)
+    geometry = gpd.points_from_xy(lon, lat, crs="EPSG:4326")
+    geometry[np.isnan(lon)] = None
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
@@ -256,18 +314,12 @@ class DatabaseDatasetStore(DatasetStore):
         self, connection: Connection, kind: str, dataset: str, seq: int | None
     ) -> gpd.GeoDataFrame:
         table = schema.ROW_TABLES[kind]
-        columns = [table.c[c] for c in _COLUMNS[kind] if c != "geometry"]
         where = (
             and_(table.c.dataset == dataset, table.c.valid_to.is_(None))
             if seq is None
             else _valid_at(table, dataset, seq)
         )
-        query = (
-            select(*columns, func.ST_AsBinary(table.c.geometry))
-            .where(where)
-            .order_by(table.c.row_id)
-        )
-        return _to_frame(connection.execute(query).all(), kind)
+        return fetch_rows(connection, kind, where)
 
     def read(self, name: str) -> gpd.GeoDataFrame:
         """The current rows of one dataset.

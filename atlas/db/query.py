@@ -14,13 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 from sqlalchemy import Text, and_, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from atlas.aggregate import PRECOMPUTED_RESOLUTIONS, cell_column
 from atlas.db import engine, schema
-from atlas.db.datasets import _COLUMNS, _to_frame
+from atlas.db.datasets import fetch_rows
 from atlas.db.migrate import unreachable
 from atlas.filters import IMPRECISE, IncidentFilter
 from loaders.imports import INCIDENTS
@@ -76,16 +74,11 @@ def where(chosen: IncidentFilter, restriction: frozenset[str] | None) -> Any:
 
 def _rows(url: str, condition: Any) -> gpd.GeoDataFrame:
     """Current incidents matching ``condition``, as the embedded store's frame with cells."""
-    columns = [TABLE.c[c] for c in _COLUMNS[INCIDENTS] if c != "geometry"]
-    cells = [TABLE.c[cell_column(r)] for r in PRECOMPUTED_RESOLUTIONS]
-    query = select(*columns, func.ST_AsBinary(TABLE.c.geometry), *cells).where(condition)
-    found = _fetch(url, query)
-    width = len(columns) + 1
-    frame = _to_frame([row[:width] for row in found], INCIDENTS)
-    for offset, resolution in enumerate(PRECOMPUTED_RESOLUTIONS):
-        values = np.fromiter((row[width + offset] for row in found), np.int64, len(found))
-        frame[cell_column(resolution)] = values.astype(np.uint64)
-    return frame
+    try:
+        with engine(url).connect() as connection:
+            return fetch_rows(connection, INCIDENTS, condition, cells=True)
+    except Exception as exc:  # a SQLAlchemy or driver error: said, never a traceback
+        raise unreachable(url, exc) from None
 
 
 @lru_cache(maxsize=CACHED_VIEWS)

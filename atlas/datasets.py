@@ -483,9 +483,13 @@ class DatasetStore:
         """Where the datasets are kept, for an administrator."""
         return f"the data directory {self.folder}"
 
-    def imported_incidents(self) -> ImportedIncidents | None:
+    def imported_incidents(self, version: str = "") -> ImportedIncidents | None:
         """A handle views ask for imported incidents, when the store keeps them out of the
-        process; None when they are loaded with the other layers (this store)."""
+        process; None when they are loaded with the other layers (this store).
+
+        ``version`` names the layers the handle goes with (the store's fingerprint): answers
+        kept for one are never given for another.
+        """
         return None
 
     def fingerprint(self) -> str:

@@ -51,8 +51,9 @@ class ImportedIncidents(Protocol):
     rows of a view only.
     """
 
-    def select(self, chosen: IncidentFilter) -> gpd.GeoDataFrame:
-        """The incidents ``chosen`` selects, with the columns of the curated incidents."""
+    def select(self, chosen: IncidentFilter, held: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The imported incidents ``chosen`` selects and ``held`` (the held incidents it
+        selects) in one frame, by day then id, as one store holding both would give them."""
         ...
 
     def span(self) -> tuple[date, date] | None:
@@ -208,10 +209,10 @@ def view_incidents(
     held = apply_filter(layers.incidents, chosen)
     if layers.imported is None:
         return held
-    return _in_order(held, layers.imported.select(chosen))
+    return layers.imported.select(chosen, held)
 
 
-def _in_order(held: gpd.GeoDataFrame, fetched: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def in_order(held: gpd.GeoDataFrame, fetched: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Incidents held and fetched in one frame, by day then id (as one store would give)."""
     if fetched.empty:
         return held
@@ -227,7 +228,7 @@ def incidents_by_id(layers: AtlasLayers, ids: list[str]) -> gpd.GeoDataFrame:
     held = layers.incidents.loc[layers.incidents["id"].isin(ids)]
     if layers.imported is None or not ids:
         return held
-    return _in_order(held, layers.imported.by_ids(ids))
+    return in_order(held, layers.imported.by_ids(ids))
 
 
 def _types_of(sub_types: tuple[str, ...], incidents: pd.DataFrame) -> set[str]:

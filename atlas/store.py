@@ -64,5 +64,5 @@ class EmbeddedStore:
             layers,
             incidents=with_cells(layers.incidents),
             notes=notes_frame(self.notes.all()),
-            imported=self.datasets.imported_incidents(),
+            imported=self.datasets.imported_incidents(self.fingerprint()),
         )

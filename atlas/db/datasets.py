@@ -216,25 +216,28 @@ _ARROW_TYPES = {
 }
 
 
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype(na_value=np.nan)}
+"""Arrow to pandas as the embedded store's frames have them: nullable integers, ``str``."""
+
+
 def _to_frame(parsed: pa.Table, kind: str, names: list[str]) -> gpd.GeoDataFrame:
     """Columns read back as the embedded store's frame: its dtypes, and points."""
     types = _column_types(kind)
     table = schema.ROW_TABLES[kind]
-    frame = pd.DataFrame(index=pd.RangeIndex(parsed.num_rows))
+    raw = parsed.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    frame = pd.DataFrame(index=raw.index)
     for name in names:
-        values = parsed.column(name)
+        values = raw[name]
         kind_of = types.get(name)
         if name.startswith("h3_"):
-            frame[name] = values.to_numpy().astype(np.uint64)
+            frame[name] = values.to_numpy(dtype=np.int64).astype(np.uint64)
         elif kind_of == "Date":
-            frame[name] = pd.to_datetime(values.to_pandas()).astype(DAY)
+            frame[name] = pd.to_datetime(values).astype(DAY)
         elif kind_of in ("SmallInteger", "Integer"):
-            as_int = pd.array(values.to_pylist(), dtype="Int64")
-            frame[name] = as_int if table.c[name].nullable else as_int.astype(int)
+            frame[name] = values if table.c[name].nullable else values.astype(int)
         else:
-            frame[name] = pd.Series(values.to_pylist(), dtype=object).astype("str")
-    lon = parsed.column("lon").to_numpy(zero_copy_only=False)
-    lat = parsed.column("lat").to_numpy(zero_copy_only=False)
+            frame[name] = values
+    lon, lat = raw["lon"].to_numpy(dtype=float), raw["lat"].to_numpy(dtype=float)
     geometry = gpd.points_from_xy(lon, lat, crs="EPSG:4326")
     geometry[np.isnan(lon)] = None
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
@@ -293,11 +296,11 @@ class DatabaseDatasetStore(DatasetStore):
         """Where the datasets are kept, for an administrator (never with a password)."""
         return f"the shared database {shown(self.url)}"
 
-    def imported_incidents(self) -> DatabaseIncidents:
+    def imported_incidents(self, version: str = "") -> DatabaseIncidents:
         """Views ask the database for their imported incidents; no process loads them all."""
         from atlas.db.query import DatabaseIncidents
 
-        return DatabaseIncidents(self.url, self.fingerprint())
+        return DatabaseIncidents(self.url, version or self.fingerprint())
 
     def datasets(self) -> list[DatasetInfo]:
         """Every stored dataset, by name."""

@@ -9,6 +9,9 @@ counter and the filter, so reruns of the same view do not ask again.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -20,12 +23,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from atlas.db import engine, schema
 from atlas.db.datasets import fetch_rows
 from atlas.db.migrate import unreachable
-from atlas.filters import IMPRECISE, IncidentFilter
+from atlas.filters import IMPRECISE, IncidentFilter, in_order
 from loaders.imports import INCIDENTS
 
 TABLE = schema.incidents
-CACHED_VIEWS = 8
-"""Views whose rows a process keeps (per store version and restriction)."""
 
 _TEXT_COLUMNS = frozenset({"actor1", "actor2", "sub_event_type", "event_type"})
 
@@ -81,12 +82,42 @@ def _rows(url: str, condition: Any) -> gpd.GeoDataFrame:
         raise unreachable(url, exc) from None
 
 
-@lru_cache(maxsize=CACHED_VIEWS)
-def _select(
-    url: str, version: str, chosen: IncidentFilter, restriction: frozenset[str] | None
-) -> gpd.GeoDataFrame:
-    del version  # part of the cache key only: a write to the store makes a new one
-    return _rows(url, where(chosen, restriction))
+class _ViewCache:
+    """Recent views' rows, shared by every session of the process, within a row budget.
+
+    The least recently asked view goes first when the budget would be exceeded; a view
+    larger than the whole budget is answered but not kept.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._rows: OrderedDict[Hashable, gpd.GeoDataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> gpd.GeoDataFrame | None:
+        with self._lock:
+            found = self._rows.get(key)
+            if found is not None:
+                self._rows.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, rows: gpd.GeoDataFrame) -> None:
+        if len(rows) > self.budget:
+            return
+        with self._lock:
+            self._rows[key] = rows
+            self._rows.move_to_end(key)
+            while sum(len(kept) for kept in self._rows.values()) > self.budget:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+VIEW_ROWS_KEPT = 1_500_000
+"""Rows of recent views a process keeps (about 1.5 GB at most)."""
+views = _ViewCache(VIEW_ROWS_KEPT)
 
 
 @lru_cache(maxsize=64)
@@ -135,16 +166,26 @@ def _fetch(url: str, query: Any) -> list[Any]:
 
 class DatabaseIncidents:
     """The imported incidents of the shared database at ``url``, as
-    :class:`atlas.filters.ImportedIncidents` (``version`` is the store's change counter;
-    ``restriction`` the regions of a restricted user). Every answer but :meth:`by_ids` is
-    cached per process until the store changes."""
+    :class:`atlas.filters.ImportedIncidents` (``version`` is the fingerprint of the store
+    the layers were loaded from; ``restriction`` the regions of a restricted user). Every
+    answer but :meth:`by_ids` is kept per process until the store changes."""
 
     def __init__(self, url: str, version: str, restriction: frozenset[str] | None = None) -> None:
         self.url, self.version, self.restriction = url, version, restriction
 
-    def select(self, chosen: IncidentFilter) -> gpd.GeoDataFrame:
-        """The current incidents ``chosen`` selects."""
-        return _select(self.url, self.version, chosen, self.restriction).copy(deep=False)
+    def select(self, chosen: IncidentFilter, held: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The current incidents ``chosen`` selects, with ``held`` (the same filter's rows
+        of the incidents the process holds) in one frame, by day then id.
+
+        Kept for the next asking of the same view until the store changes (``version``).
+        """
+        key = (self.url, self.version, self.restriction, chosen)
+        found = views.get(key)
+        if found is None:
+            fetched = _rows(self.url, where(chosen, self.restriction))
+            found = in_order(held, fetched)
+            views.put(key, found)
+        return found.copy(deep=False)
 
     def span(self) -> tuple[date, date] | None:
         """First and last event day, or None without incidents."""

@@ -327,6 +327,22 @@ def dataset_info(
     )
 
 
+def check_kind(stored: DatasetInfo | None, report: ImportReport) -> None:
+    """Refuse an import into a dataset that holds the other kind of rows.
+
+    Raises
+    ------
+    loaders.errors.LayerError
+        Naming the dataset, both kinds and what to do.
+    """
+    if stored is not None and stored.kind != report.kind:
+        raise LayerError.single(
+            report.file,
+            f"dataset {report.dataset!r} holds {stored.kind}, not {report.kind}: "
+            "choose another dataset name",
+        )
+
+
 def version_action(stored_before: bool, *, replace: bool) -> str:
     """The history's name for a write: ``import``, ``reimport`` or ``replace``."""
     if not stored_before:
@@ -708,12 +724,7 @@ class DatasetStore:
             state = self._read_state()
             current = dict(state.datasets)
             previous = current.get(report.dataset)
-            if previous is not None and previous.kind != report.kind:
-                raise LayerError.single(
-                    report.file,
-                    f"dataset {report.dataset!r} holds {previous.kind}, not {report.kind}: "
-                    "choose another dataset name",
-                )
+            check_kind(previous, report)
             old = self.read(report.dataset) if previous is not None else None
             merged, counts = merge_updates(old, frame, replace=replace)
             file_name = f"{report.dataset}-{secrets.token_hex(6)}.parquet"

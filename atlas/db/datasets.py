@@ -56,6 +56,7 @@ from atlas.datasets import (
     Updates,
     _Counts,
     _pause_point,
+    check_kind,
     dataset_info,
     merge_updates,
     version_action,
@@ -443,12 +444,7 @@ class DatabaseDatasetStore(DatasetStore):
         with self._connect(write=True) as connection, self._locked_write(connection):
             current = self._datasets(connection)
             previous = current.get(report.dataset)
-            if previous is not None and previous.kind != report.kind:
-                raise LayerError.single(
-                    report.file,
-                    f"dataset {report.dataset!r} holds {previous.kind}, not {report.kind}: "
-                    "choose another dataset name",
-                )
+            check_kind(previous, report)
             old = (
                 self._rows(connection, report.kind, report.dataset, None)
                 if previous is not None

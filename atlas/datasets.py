@@ -254,6 +254,7 @@ class _Counts:
     added: int
     updated: int
     unchanged: int
+    removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,8 @@ class Updates:
 
     known: pd.Series
     same: pd.Series
+    missing: int = 0
+    """Stored rows whose id the new file does not have (a replace removes them)."""
 
     @classmethod
     def between(cls, old: pd.DataFrame | None, new: pd.DataFrame) -> Updates:
@@ -277,12 +280,13 @@ class Updates:
         versions = old.set_index("id")["source_version"]
         known = new["id"].isin(versions.index)
         same = known & (new["id"].map(versions) == new["source_version"])
-        return cls(known, same)
+        return cls(known, same, int((~old["id"].isin(new["id"])).sum()))
 
-    @property
-    def counts(self) -> _Counts:
+    def counts(self, *, replace: bool) -> _Counts:
+        """Rows added, updated, unchanged, and removed (by a replace only)."""
         changed = self.known & ~self.same
-        return _Counts(int((~self.known).sum()), int(changed.sum()), int(self.same.sum()))
+        removed = self.missing if replace else 0
+        return _Counts(int((~self.known).sum()), int(changed.sum()), int(self.same.sum()), removed)
 
 
 def merge_updates(
@@ -296,14 +300,15 @@ def merge_updates(
     counts are the same.
     """
     updates = Updates.between(old, new)
+    counts = updates.counts(replace=replace)
     if old is None or old.empty or replace:
-        return new, updates.counts
+        return new, counts
     changed = updates.known & ~updates.same
     merged = pd.concat(
         [old.loc[~old["id"].isin(new.loc[changed, "id"])], new.loc[~updates.same]],
         ignore_index=True,
     )
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs), updates.counts
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs), counts
 
 
 def dataset_info(
@@ -704,6 +709,7 @@ class DatasetStore:
             added=counts.added,
             updated=counts.updated,
             unchanged=counts.unchanged,
+            removed=counts.removed,
             stored=True,
             reimport=reimport,
         )
@@ -865,6 +871,7 @@ def report_lines(report: ImportReport, *, shown: int = 20) -> list[str]:
     if report.stored:
         lines.append(
             f"  added {report.added:,}, updated {report.updated:,}, unchanged {report.unchanged:,}"
+            + (f", removed {report.removed:,}" if report.removed else "")
         )
     if report.date_min and report.date_max:
         lines.append(f"  dates: {report.date_min.isoformat()} to {report.date_max.isoformat()}")

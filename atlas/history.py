@@ -69,8 +69,10 @@ class Changes:
     complete: bool
 
     def to_json(self) -> dict[str, Any]:
-        """``{"added": [ids], "updated": [{"id", "fields"}], "removed": [ids], "since": iso}``."""
+        """``{"added": [ids], "updated": [{"id", "fields"}], "removed": [ids], "since": iso,
+        "complete": bool}`` (``complete`` False: see the class)."""
         return {
+            "complete": self.complete,
             "added": list(self.added),
             "updated": [{"id": id_, "fields": list(fields)} for id_, fields in self.updated],
             "removed": list(self.removed),

@@ -177,6 +177,7 @@ def test_replace_after_confirming_drops_the_rows_the_file_lacks_and_records_it(s
     assert (entry.user, entry.action) == ("local", "replace")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Added / updated / unchanged"] == "0 / 0 / 3"
+    assert "1 stored row the file does not have removed." in [c.value for c in at.caption]
 
 
 def test_replace_into_a_new_dataset_imports_without_asking(store):

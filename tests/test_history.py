@@ -88,9 +88,9 @@ def test_reimport_keeps_rows_the_file_lacks_and_replace_drops_them(store, tmp_pa
     smaller = _acled_export(tmp_path, drop=("MLI1002",))
     merged = store.import_file(smaller)
     assert len(store.read("acled")) == 4
-    assert (merged.added, merged.updated, merged.unchanged) == (0, 0, 3)
+    assert (merged.added, merged.updated, merged.unchanged, merged.removed) == (0, 0, 3, 0)
     replaced = store.import_file(smaller, replace=True)
-    assert (replaced.added, replaced.updated, replaced.unchanged) == (0, 0, 3)
+    assert (replaced.added, replaced.updated, replaced.unchanged, replaced.removed) == (0, 0, 3, 1)
     assert "acled:MLI1002" not in set(store.read("acled")["id"])
     assert store.datasets()[0].rows == 3
     assert [v.action for v in store.history().versions("acled")] == [
@@ -207,6 +207,7 @@ def test_changes_as_json(store, tmp_path):
         "updated": [{"id": "acled:MLI1001", "fields": ["fatalities"]}],
         "removed": ["acled:MLI1002"],
         "since": since.isoformat(),
+        "complete": True,
     }
 
 

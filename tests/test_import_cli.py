@@ -213,8 +213,9 @@ def _without(folder: Path, event: str) -> Path:
 
 def test_replace_makes_the_dataset_the_file_and_is_audited_as_replace(data, tmp_path, capsys):
     _run(capsys, "import", str(FIXTURES / "acled_current_dyadic.csv"))
-    code, _, _ = _run(capsys, "import", str(_without(tmp_path, "MLI1002")), "--replace")
+    code, out, _ = _run(capsys, "import", str(_without(tmp_path, "MLI1002")), "--replace")
     assert code == 0
+    assert "added 0, updated 0, unchanged 3, removed 1" in out
     _, out, _ = _run(capsys, "datasets", "--json")
     assert json.loads(out)[0]["rows"] == 3
     _, out, _ = _run(capsys, "audit", "--json")

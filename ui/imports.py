@@ -37,6 +37,8 @@ def show_report(report: ImportReport) -> None:
     changes.metric(
         "Added / updated / unchanged", f"{report.added} / {report.updated} / {report.unchanged}"
     )
+    if report.removed:
+        st.caption(f"{plural(report.removed, 'stored row')} the file does not have removed.")
     st.caption(
         f"{report.file}: {FORMAT_TITLES.get(report.format, report.format)}"
         + (f", encoding {report.encoding}" if report.encoding else "")

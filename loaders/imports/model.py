@@ -138,7 +138,8 @@ class ImportReport:
     found); ``flagged`` lists rows kept with a warning (outside Mali, a point in another
     country than the file says, outside the area when asked to keep such rows). ``merged``
     counts rows folded into an earlier row of the same event (ACLED's monadic pairs).
-    ``added``/``updated``/``unchanged`` are filled in by the store.
+    ``added``/``updated``/``unchanged`` are filled in by the store, and ``removed`` when a
+    replace dropped stored rows the file does not have.
     """
 
     file: str
@@ -158,6 +159,7 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
     stored: bool = False
     reimport: bool = False
     """True when the file went into a dataset that was already stored."""
@@ -190,6 +192,7 @@ class ImportReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "removed": self.removed,
             "date_min": self.date_min.isoformat() if self.date_min else None,
             "date_max": self.date_max.isoformat() if self.date_max else None,
             "mapping": self.mapping,

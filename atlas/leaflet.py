@@ -287,7 +287,12 @@ names above the symbols (markers are at 600, tooltips at 650), beside which they
 
 
 class MapSetup(ScriptElement):
-    """The map's own credits in place of Leaflet's prefix, and our panes."""
+    """The map's own credits in place of Leaflet's prefix, and our panes.
+
+    The credits stay on one line, cut short with an ellipsis, in the width the scale bar
+    leaves them, so an imported dataset's long licence never spreads over the scale bar; a
+    hover shows the whole text and a click unfolds it (upwards, in the same width).
+    """
 
     function = "mapSetup"
 
@@ -320,6 +325,21 @@ class TileFallback(ScriptElement):
         )
 
 
+class FitOpening(ScriptElement):
+    """Opens the map on ``bounds`` (``[[south, west], [north, east]]``), fitted to the map's
+    size at its fractional zoom steps with ``padding`` pixels to spare on every side.
+
+    The map fits them again when its size changes (the frame filling the big screen, a
+    sidebar folded) for as long as it still shows what was fitted: a reader who panned or
+    zoomed, or a focused pick, is left where they are.
+    """
+
+    function = "fitOpening"
+
+    def __init__(self, bounds: Sequence[Sequence[float]], padding: int) -> None:
+        super().__init__({"bounds": [list(corner) for corner in bounds], "padding": padding})
+
+
 class FocusOn(ScriptElement):
     """Centres the map on a place when its group joins the map, once per ``token``.
 
@@ -330,7 +350,7 @@ class FocusOn(ScriptElement):
 
     function = "focusOn"
 
-    def __init__(self, centre: tuple[float, float], zoom: int, token: str) -> None:
+    def __init__(self, centre: tuple[float, float], zoom: float, token: str) -> None:
         super().__init__({"centre": list(centre), "zoom": zoom, "token": token})
 
 

@@ -28,7 +28,7 @@ from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
 from atlas.assets import localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, escape_html_all, is_missing, script_json
-from atlas.extent import view_extent
+from atlas.extent import DEFAULT_ZOOM, view_extent
 from atlas.filters import (
     data_span,
     deployments_active_between,
@@ -40,6 +40,7 @@ from atlas.leaflet import (
     ClusteredIncidents,
     DeploymentMarkers,
     FillFrame,
+    FitOpening,
     FocusOn,
     ForgetSwappedGroups,
     GeoJsonLayer,
@@ -59,18 +60,17 @@ from atlas.leaflet import (
 )
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from atlas.tables import incident_tooltips
-from atlas.view import ViewState
+from atlas.view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ViewState
 from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
 MALI_CENTRE = (17.4, -3.5)
 FILL_FRAME = "100%"
 """A map height that fills the frame the page gives the map (see :class:`FillFrame`)."""
-DEFAULT_ZOOM = 5
-MIN_ZOOM = 4
-MAX_ZOOM = 13
 LABEL_ZOOM = 7  # towns of rank 3 are labelled from this zoom on
 FOCUS_ZOOM = 8  # the least zoom at which a picked incident or a chosen base is shown
+OPENING_PADDING_PX = 8
+"""Room left around the opening extent when the map fits it (see :class:`FitOpening`)."""
 
 LAYER_TITLES = {
     "regions": "Regions of Mali",
@@ -92,7 +92,10 @@ _CSS = """
 /* Leaflet's own stylesheet may load after this one, hence the doubled selector. */
 .leaflet-container.leaflet-container { background: %(background)s;
   font-family: system-ui, sans-serif; }
-.leaflet-container .leaflet-control-attribution { font-size: 11px; }
+/* The credits keep to one line (see MapSetup); a click unfolds them. */
+.leaflet-container .leaflet-control-attribution { font-size: 11px; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; box-sizing: border-box; cursor: pointer; }
+.leaflet-container .leaflet-control-attribution.atlas-credits-open { white-space: normal; }
 .atlas-town-label { white-space: nowrap; font-size: 12px; font-weight: 600; color: #222;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 .atlas-town-label.rank-1 { font-size: 14px; }
@@ -562,13 +565,14 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
     """The part of a view's map that its range and filters do not change.
 
     The offline basemap and the online alternatives, the reference layers the view shows
-    (regions, rivers, towns), the map's credits, and the opening extent: the view's centre
-    and zoom, or the whole of Mali.
+    (regions, rivers, towns), the map's credits, and where it opens: the view's centre and
+    zoom, else its regions or the whole of Mali (:func:`opening_bounds`) fitted to the map's
+    size in the browser, at any step of :data:`atlas.view.ZOOM_STEP`.
     """
     centre = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
     fmap = folium.Map(
         location=centre or MALI_CENTRE,
-        zoom_start=view.zoom or DEFAULT_ZOOM,
+        zoom_start=DEFAULT_ZOOM,
         tiles=None,
         min_zoom=MIN_ZOOM,
         max_zoom=MAX_ZOOM,
@@ -576,6 +580,10 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
         height=height,
     )
     fmap.options["maxZoom"] = MAX_ZOOM  # without tiles folium omits it; clustering needs it
+    # Fractional zoom lets an extent fill the map, and a link keeps such a zoom (folium
+    # takes only a whole zoom to start at).
+    fmap.options["zoomSnap"] = ZOOM_STEP
+    fmap.options["zoom"] = view.zoom or DEFAULT_ZOOM
     localize(fmap)
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
@@ -601,7 +609,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
     if view.shows("towns"):
         _towns(layers).add_to(fmap)
     if centre is None:
-        fmap.fit_bounds(opening_bounds(layers, view))
+        fmap.add_child(FitOpening(opening_bounds(layers, view), OPENING_PADDING_PX))
     return fmap
 
 
@@ -763,7 +771,7 @@ def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> 
     elif mode == "clusters":
         group.add_child(ClusteredIncidents(incident_columns(incidents), "atlas-incident"))
     elif mode == "hexes":
-        cells = hex_cells(incidents, hex_resolution(view.zoom))
+        cells = hex_cells(incidents, hex_resolution(view.zoom_level))
         group.add_child(HexCells(hex_columns(cells), "atlas-hex"))
     elif mode == "heat":
         # Weighted by fatalities, as the static export weighs its heat map.

@@ -21,7 +21,7 @@ agg        how incidents are drawn: auto, points, clusters, hexes, heat agg=hexe
 rings      draw location uncertainty rings (1 or 0)                     rings=1
 precise    leave out incidents located only to a region (1 or 0)        precise=1
 lat, lon   map centre (degrees)                                         lat=16.3&lon=-0.05
-zoom       map zoom (4 to 13)                                           zoom=7
+zoom       map zoom (4 to 13, in steps of 0.25)                         zoom=5.75
 near       a town or base name, for proximity                           near=Gao
 radius     proximity radius in km (1 to 500)                            radius=50
 ========== ============================================================ =====================
@@ -29,6 +29,7 @@ radius     proximity radius in km (1 to 500)                            radius=5
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -44,6 +45,9 @@ is always there."""
 
 AGGREGATIONS: tuple[str, ...] = ("auto", "points", "clusters", "hexes", "heat")
 MIN_ZOOM, MAX_ZOOM = 4, 13
+ZOOM_STEP = 0.25
+"""The smallest change of zoom a map makes: the interactive map fits a place at any quarter
+zoom, and a link keeps the zoom it was copied at."""
 DEFAULT_RADIUS_KM = 50.0
 
 
@@ -77,7 +81,7 @@ class ViewState:
     precise_only: bool = False
     lat: float | None = None
     lon: float | None = None
-    zoom: int | None = None
+    zoom: float | None = None
     near: str | None = None
     radius_km: float = DEFAULT_RADIUS_KM
 
@@ -86,6 +90,12 @@ class ViewState:
         start = self.date_from or data_start
         end = self.date_to or data_end
         return (start, end) if start <= end else (end, start)
+
+    @property
+    def zoom_level(self) -> int | None:
+        """The whole zoom level at or below :attr:`zoom` (None without a zoom): what is chosen
+        level by level, such as the size of hexagons, goes by it."""
+        return None if self.zoom is None else math.floor(self.zoom)
 
     def shows(self, layer: str) -> bool:
         """True when ``layer`` is visible in this view."""
@@ -155,6 +165,14 @@ def _read_number(low: float, high: float, *, integer: bool = False) -> Callable[
         return number
 
     return read
+
+
+def _read_zoom(values: list[str]) -> float:
+    """A zoom in :data:`MIN_ZOOM`..:data:`MAX_ZOOM`, whole or not, to the nearest
+    :data:`ZOOM_STEP` (where the map would settle anyway)."""
+    zoom = float(_read_number(MIN_ZOOM, MAX_ZOOM)(values))
+    snapped = round(zoom / ZOOM_STEP) * ZOOM_STEP
+    return int(snapped) if snapped.is_integer() else snapped  # a whole zoom stays whole
 
 
 def _read_flag(values: list[str]) -> bool:
@@ -245,7 +263,7 @@ _PARAMS: tuple[_Param, ...] = (
     _Param("precise", "precise_only", _read_flag, _write_flag),
     _Param("lat", "lat", _read_number(-90, 90), _write_number),
     _Param("lon", "lon", _read_number(-180, 180), _write_number),
-    _Param("zoom", "zoom", _read_number(MIN_ZOOM, MAX_ZOOM, integer=True)),
+    _Param("zoom", "zoom", _read_zoom, _write_number),
     _Param("near", "near", _single),
     _Param("radius", "radius_km", _read_number(1, 500), _write_number),
 )

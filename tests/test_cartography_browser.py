@@ -1,13 +1,18 @@
-"""Browser tier: town names beside their symbols, incidents never hidden by bases, area names."""
+"""Browser tier: town names beside their symbols, incidents never hidden by bases, area names,
+the opening view fitted to the screen, and credits clear of the scale bar."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
+from atlas.datasets import DatasetStore
+from loaders.imports import ImportOptions
 from tests.browser import MAP_FRAME, map_counts, map_script
+from tests.serving import REPO, ServedApp, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +35,25 @@ return {
 };
 """
 
-# What the browser would click at the centre of each incident: the incident itself (or another
-# incident drawn at the same place), never a base's symbol or a name.
-_HIT_AT_INCIDENTS_JS = """
-return [...document.querySelectorAll('path.atlas-incident')].map(p => {
-  const b = p.getBoundingClientRect();
-  const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
-  return hit ? hit.getAttribute('class') || hit.tagName : 'nothing';
+# A click at the middle of each incident drawn in the map's frame, given to what the browser
+# finds there, and what it opened: an incident's popup (that incident's, or another's drawn
+# over it), never a base's or nothing.
+_CLICK_INCIDENTS_JS = """
+const map = window.map, frame = map.getContainer().getBoundingClientRect(), incidents = [];
+map.eachLayer(l => {
+  if (l._path && l._path.classList.contains('atlas-incident')) { incidents.push(l); } });
+return incidents.map(l => {
+  const b = l._path.getBoundingClientRect(), x = b.left + b.width / 2, y = b.top + b.height / 2;
+  if (!b.width || x < frame.left || x > frame.right || y < frame.top || y > frame.bottom) {
+    return 'off the map';
+  }
+  map.closePopup();
+  map.getPane('popupPane').replaceChildren();  // a closed popup fades out for a moment
+  const hit = document.elementFromPoint(x, y);
+  hit.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: x, clientY: y}));
+  if (incidents.some(o => o.isPopupOpen())) { return 'incident'; }
+  const popup = document.querySelector('.leaflet-popup-content');
+  return popup ? popup.textContent.slice(0, 60) : hit.getAttribute('class') || hit.tagName;
 });
 """
 
@@ -92,13 +109,15 @@ def test_town_labels_sit_beside_the_symbols_at_the_default_view(served_app, brow
             assert not inside, f"the label of {town} covers a symbol centred at {x:.0f},{y:.0f}"
 
 
-def test_every_incident_stays_clickable_where_bases_are_drawn(served_app, browser):
-    # 2015-16: bases at most of the places where incidents happened.
-    _open(browser, served_app.url + "/?from=2015-01-01&to=2016-12-31")
-    hits = map_script(browser, _HIT_AT_INCIDENTS_JS)
+@pytest.mark.parametrize("zoom", ["", "&lat=14.6&lon=-4.1&zoom=6.75"], ids=["opening", "6.75"])
+def test_every_incident_stays_clickable_where_bases_are_drawn(served_app, browser, zoom):
+    # 2015-16: bases at most of the places where incidents happened. At the opening zoom the
+    # Sévaré base's outline crosses the middle of an incident a few kilometres away.
+    _open(browser, served_app.url + "/?from=2015-01-01&to=2016-12-31" + zoom)
+    opened = [hit for hit in map_script(browser, _CLICK_INCIDENTS_JS) if hit != "off the map"]
 
-    assert hits
-    assert all("atlas-incident" in hit for hit in hits), hits
+    assert len(opened) > 10
+    assert set(opened) == {"incident"}, opened
 
 
 def test_region_and_country_names_are_drawn_under_the_symbols(served_app, browser):
@@ -124,9 +143,10 @@ def test_every_drawing_mode_draws_without_a_console_error(served_app, browser, q
     assert _severe(browser) == []
 
 
-def _big_screen(driver) -> None:
-    """A viewport of exactly 1920×1080 CSS pixels (a window's size includes its frame)."""
-    metrics = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+def _big_screen(driver, width: int = 1920, height: int = 1080) -> None:
+    """A viewport of exactly ``width`` × ``height`` CSS pixels (a window's size includes its
+    frame)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
 
 
@@ -143,3 +163,159 @@ def test_big_screen_screenshots(served_app, browser, artifacts, name, query):
 
     assert _severe(browser) == []
     assert legend["bottom"] <= legend["frame"], "the legend should fit in the map"
+
+
+# The map's size and the box of one feature (Mali, a region) in the map's own pixels, read
+# from Leaflet: its polygon as drawn is clipped near the map's edges, its bounds are not.
+_FEATURE_BOX_JS = """
+const [key, value] = arguments, map = window.map, size = map.getSize();
+let found = null;
+map.eachLayer(l => { if (l.feature && l.feature.properties[key] === value) { found = l; } });
+const b = found.getBounds();
+const nw = map.latLngToContainerPoint(b.getNorthWest());
+const se = map.latLngToContainerPoint(b.getSouthEast());
+const c = map.getCenter();
+return {width: size.x, height: size.y, x0: nw.x, y0: nw.y, x1: se.x, y1: se.y,
+        zoom: map.getZoom(), centre: [c.lat, c.lng]};
+"""
+
+
+FITTED = 0.8
+"""The least share of the map a fitted extent spans on its tighter side: the zoom steps by
+quarters, a factor of 2 ** 0.25 (1.19), and a little room is left around it."""
+
+
+def _fitted_share(found: dict) -> tuple[float, float]:
+    """The shares of the map's width and height the feature spans, once it is seen whole."""
+    assert found["x0"] >= -1, found
+    assert found["x1"] <= found["width"] + 1, found
+    assert found["y0"] >= -1, found
+    assert found["y1"] <= found["height"] + 1, found
+    return (
+        (found["x1"] - found["x0"]) / found["width"],
+        (found["y1"] - found["y0"]) / found["height"],
+    )
+
+
+def test_the_default_view_fits_mali_to_the_big_screen(served_app, browser, artifacts):
+    _big_screen(browser)
+    _open(browser, served_app.url + "/")
+    browser.save_screenshot(str(artifacts / "cartography-mali-fitted.png"))
+    mali = map_script(browser, _FEATURE_BOX_JS, "iso_a3", "MLI")
+    across, down = _fitted_share(mali)
+
+    # The map is about twice as wide as it is high and Mali about as wide as high: the whole
+    # of Mali fills the map's height, and well over the third of its width a whole zoom gave.
+    assert mali["width"] > 2 * mali["height"]
+    assert down >= FITTED, mali
+    assert across >= 0.4, mali
+    assert mali["zoom"] % 1 != 0, "the fit is not held to a whole zoom"
+
+
+def test_a_region_view_fits_the_region(served_app, browser):
+    _big_screen(browser)
+    _open(browser, served_app.url + "/?region=ML-7")
+    gao = map_script(browser, _FEATURE_BOX_JS, "iso_code", "ML-7")
+    across, down = _fitted_share(gao)
+
+    # The extent rule leaves a tenth of the region's span around it.
+    assert max(across, down) >= 0.65, gao
+
+
+@pytest.mark.parametrize("zoom", [8, 6.75])
+def test_a_view_with_a_centre_opens_exactly_there(served_app, browser, zoom):
+    _big_screen(browser)
+    _open(browser, f"{served_app.url}/?lat=16.27&lon=-0.04&zoom={zoom}")
+    shown = map_script(browser, _FEATURE_BOX_JS, "iso_a3", "MLI")
+
+    assert shown["zoom"] == zoom
+    assert shown["centre"] == pytest.approx([16.27, -0.04], abs=0.005)
+
+
+def test_the_opening_view_fits_the_screen_again_until_the_reader_moves_it(served_app, browser):
+    # A narrow window: the map, as high as on the big screen, is too narrow for Mali's height.
+    _big_screen(browser, 1000, 720)
+    _open(browser, served_app.url + "/")
+    small = map_script(browser, _FEATURE_BOX_JS, "iso_a3", "MLI")
+    assert _fitted_share(small)[0] >= FITTED
+    _big_screen(browser)
+    WebDriverWait(browser, 10).until(
+        lambda d: map_script(d, "return window.map.getSize().x;") > small["width"] + 100
+    )
+    WebDriverWait(browser, 10).until(
+        lambda d: _fitted_share(map_script(d, _FEATURE_BOX_JS, "iso_a3", "MLI"))[1] >= FITTED
+    )
+    big = map_script(browser, _FEATURE_BOX_JS, "iso_a3", "MLI")
+    assert big["zoom"] > small["zoom"]
+    # Once the reader has zoomed, a new size leaves the map where they put it.
+    map_script(browser, "window.map.setZoom(7, {animate: false});")
+    _big_screen(browser, 1000, 720)
+    WebDriverWait(browser, 10).until(
+        lambda d: map_script(d, "return window.map.getSize().x;") < big["width"] - 100
+    )
+    time.sleep(0.5)
+    assert map_script(browser, "return window.map.getZoom();") == 7
+
+
+# A licence line as long as an imported dataset may carry (ACLED's, with its conditions).
+LONG_LICENCE = (
+    "ACLED (Armed Conflict Location & Event Data Project), acleddata.com, accessed "
+    "2026-11-29; raw rows not for redistribution; filters used: Country: Mali, all event "
+    "types; changes made: columns renamed to the atlas schema, rows outside Mali flagged; "
+    "see the dataset's terms of use for every condition. END OF LICENCE"
+)
+
+
+@pytest.fixture(scope="module")
+def licensed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    """The app on a store of its own holding an ACLED import with a long licence line."""
+    data = tmp_path_factory.mktemp("licensed-data")
+    acled = REPO / "tests" / "fixtures" / "import" / "acled_current_dyadic.csv"
+    DatasetStore(data).import_file(acled, ImportOptions(licence=LONG_LICENCE))
+    with serve_app(ATLAS_DATA_DIR=str(data)) as app:
+        yield app
+
+
+# The boxes of the credits, the scale bar and the legend, the credits' lines of text and the
+# whole text a hover shows.
+_CREDITS_JS = """
+const box = s => { const b = document.querySelector(s).getBoundingClientRect();
+  return {x0: b.left, y0: b.top, x1: b.right, y1: b.bottom}; };
+const credits = document.querySelector('.leaflet-control-attribution');
+const range = document.createRange();
+range.selectNodeContents(credits);
+const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+return {credits: box('.leaflet-control-attribution'), scale: box('.leaflet-control-scale'),
+        legend: box('.atlas-legend'), map: box('.leaflet-container'), lines: lines,
+        title: credits.title};
+"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+def test_long_credits_keep_to_one_line_clear_of_the_scale_bar(
+    licensed_app, browser, artifacts, width, height
+):
+    _big_screen(browser, width, height)
+    _open(browser, licensed_app.url + "/")
+    frame = browser.find_element(*MAP_FRAME)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'end'});", frame)
+    browser.save_screenshot(str(artifacts / f"cartography-credits-{width}x{height}.png"))
+    folded = map_script(browser, _CREDITS_JS)
+
+    assert folded["lines"] == 1
+    assert not _overlap(folded["credits"], folded["scale"]), folded
+    assert not _overlap(folded["credits"], folded["legend"]), folded
+    assert folded["credits"]["x1"] <= folded["map"]["x1"] + 1
+    assert folded["title"].startswith("Natural Earth")  # a hover shows the whole text
+    assert folded["title"].endswith("END OF LICENCE")
+    # A click unfolds the credits upwards, in the same width: still clear of the scale bar.
+    map_script(browser, "document.querySelector('.leaflet-control-attribution').click();")
+    unfolded = map_script(browser, _CREDITS_JS)
+    assert unfolded["lines"] > 1
+    assert not _overlap(unfolded["credits"], unfolded["scale"]), unfolded
+    assert not _overlap(unfolded["credits"], unfolded["legend"]), unfolded
+    assert unfolded["credits"]["y1"] == pytest.approx(folded["credits"]["y1"], abs=1)

@@ -47,3 +47,19 @@ def test_the_copied_link_reopens_the_map_where_it_was_left(served_app, browser):
     map_counts(browser)
     centre = "var c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()];"
     assert map_script(browser, centre) == pytest.approx([16.27, -0.04, 8], abs=0.01)
+
+
+def test_a_link_copied_at_the_fitted_opening_reopens_it_at_the_same_fractional_zoom(
+    served_app, browser
+):
+    centre = "var c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()];"
+    browser.get(served_app.url + "/")
+    map_counts(browser)
+    opening = map_script(browser, centre)
+    assert opening[2] % 1 != 0, "the opening view is fitted at a fractional zoom"
+    link = _copied_link(browser)
+    assert float(parse_qs(urlparse(link).query)["zoom"][0]) == opening[2]
+    browser.get(link)
+    map_counts(browser)
+    assert map_script(browser, centre) == pytest.approx(opening, abs=1e-4)
+    assert "URL parameter" not in browser.find_element(By.TAG_NAME, "body").text

@@ -209,3 +209,55 @@ def test_a_slide_names_regions_and_neighbours_as_the_map_does(layers):
     expected |= {name for _, _, name in neighbour_names(layers.countries)}
     assert expected
     assert expected & drawn
+
+
+LONG_LICENCE = (
+    "ACLED (Armed Conflict Location & Event Data Project), acleddata.com, accessed 2026-11-29; "
+    "raw rows not for redistribution; filters used: Country: Mali; changes made: columns "
+    "renamed, rows outside Mali flagged; see the terms of use for every condition. "
+) * 6
+
+
+@pytest.mark.parametrize("raster", [True, False], ids=["png", "pdf"])
+@pytest.mark.parametrize("size", ["slide", "a4"])
+def test_credits_stay_clear_of_the_map_its_scale_bar_and_the_legend(layers, size, raster):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.patches import FancyBboxPatch
+
+    from atlas.export.static_map import (
+        draw_view,
+        export_style,
+        finish_figure,
+        new_figure,
+        page_size,
+    )
+
+    licensed = replace(
+        layers, incidents=layers.incidents.assign(dataset="acled", licence=LONG_LICENCE)
+    )
+    page = page_size(size)
+    with export_style():
+        fig = new_figure(page, raster=raster)
+        draw_view(fig, licensed, summarise(licensed, ViewState()), page)
+        finish_figure(fig)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        ax = fig.axes[0]
+        map_box = ax.get_window_extent(renderer)
+        (scale_bar,) = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+        scale_box = scale_bar.get_window_extent(renderer)
+        legend_box = fig.legends[0].get_window_extent(renderer)
+        # The footer: every text of the page anchored under the map.
+        footer = [t for t in fig.texts if t.get_position()[1] < ax.get_position().y0]
+        boxes = [t.get_window_extent(renderer) for t in footer]
+
+    assert "Sources:" in footer[0].get_text()
+    assert "ACLED" in " ".join(t.get_text() for t in footer)
+    assert footer[-1].get_text().startswith("View:")
+    assert map_box.x0 <= scale_box.x0 < scale_box.x1 <= map_box.x1
+    assert map_box.y0 <= scale_box.y0 < scale_box.y1 <= map_box.y1
+    for text, box in zip(footer, boxes, strict=True):
+        for other in (map_box, scale_box, legend_box):
+            assert not box.overlaps(other), f"{text.get_text()[:40]!r} overlaps the map"
+        assert box.x0 >= 0, "the credits stay on the page"
+        assert box.x1 <= fig.bbox.x1, "the credits stay on the page"
+        assert box.y0 >= 0, "the credits stay on the page"

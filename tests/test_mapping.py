@@ -155,7 +155,7 @@ def test_a_map_of_chosen_regions_opens_on_them(layers):
     assert north > bamako[3]
     assert east - west < 2
     assert north - south < 2
-    assert "fitBounds" in _html(layers, ViewState(regions=("ML-BKO",)))
+    assert _calls(_html(layers, ViewState(regions=("ML-BKO",))), "fitOpening")
 
 
 def test_chosen_regions_are_drawn_firm_and_the_others_dimmed(layers):

@@ -92,3 +92,41 @@ def test_date_range_fills_open_ends_from_the_data():
         date(2015, 6, 1),
         date(2020, 1, 1),
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "zoom"),
+    [
+        ("zoom=5.75", 5.75),
+        ("zoom=5.6", 5.5),  # to the nearest quarter, where the map would settle
+        ("zoom=12.9", 13),
+        ("zoom=7", 7),
+        ("zoom=7.0", 7),
+    ],
+)
+def test_a_zoom_is_read_to_the_nearest_quarter(query, zoom):
+    parsed = parse_query_string(query)
+    assert parsed.errors == ()
+    assert parsed.view.zoom == zoom
+    assert isinstance(parsed.view.zoom, int) == float(zoom).is_integer()
+
+
+@pytest.mark.parametrize(("zoom", "written"), [(5.75, "5.75"), (7, "7"), (10.25, "10.25")])
+def test_a_fractional_zoom_survives_a_link(zoom, written):
+    view = ViewState(lat=17.66, lon=-3.99, zoom=zoom)
+    assert view.to_query()["zoom"] == written
+    assert parse_query_string(view.to_query_string()).view == view
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"), [("zoom=far", "not a number"), ("zoom=13.5", "outside 4..13")]
+)
+def test_a_zoom_that_is_not_a_number_in_range_is_reported(query, reason):
+    parsed = parse_query_string(query)
+    assert [(e.name, e.reason) for e in parsed.errors] == [("zoom", reason)]
+    assert parsed.view.zoom is None
+
+
+@pytest.mark.parametrize(("zoom", "level"), [(None, None), (5.75, 5), (7, 7), (12.25, 12)])
+def test_the_zoom_level_is_the_whole_zoom_at_or_below(zoom, level):
+    assert ViewState(zoom=zoom).zoom_level == level

@@ -43,7 +43,7 @@ from matplotlib.text import Text
 from atlas import style
 from atlas.aggregate import hex_cells, hex_resolution
 from atlas.export.describe import ViewSummary
-from atlas.extent import MALI_EXTENT, SCREEN_PIXELS
+from atlas.extent import DEFAULT_ZOOM, MALI_EXTENT, SCREEN_PIXELS
 from atlas.extent import view_extent as framed_extent
 from atlas.filters import not_on_map_note
 from atlas.mapping import neighbour_names, region_names
@@ -52,7 +52,6 @@ from loaders import AtlasLayers
 
 PROJECTED_CRS = "EPSG:32630"
 GEOGRAPHIC_CRS = "EPSG:4326"
-DEFAULT_ZOOM = 5  # the interactive map's zoom when a view gives a centre without one
 LABEL_ZOOM = 7  # as on screen: towns of rank 3 are labelled from this zoom on
 WEB_MERCATOR_M_PER_PX = 156_543.03392  # ground metres per pixel at zoom 0 on the equator
 FONT_FAMILY = "DejaVu Sans"
@@ -376,7 +375,7 @@ def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> No
 
 
 def _draw_hexes(ax: Axes, summary: ViewSummary, k: float) -> None:
-    cells = hex_cells(summary.placed, hex_resolution(summary.view.zoom))
+    cells = hex_cells(summary.placed, hex_resolution(summary.view.zoom_level))
     if cells.empty:
         return
     cells = cells.to_crs(PROJECTED_CRS)

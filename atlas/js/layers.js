@@ -98,9 +98,35 @@
       var icon = L.divIcon({html: data.symbol[i], className: opts.className,
         iconSize: [side, side], iconAnchor: [half, half]});
       var marker = L.marker([data.lat[i], data.lon[i]], {icon: icon, riseOnHover: true});
-      marker.on('add', function (e) { e.target.getElement().style.pointerEvents = 'none'; });
+      marker.on('add', function (e) {
+        var element = e.target.getElement();
+        element.style.pointerEvents = 'none';
+        yieldToIncidents(element);
+      });
       marker.bindPopup(data.popup[i], {maxWidth: 380}).bindTooltip(data.tooltip[i]).addTo(group);
     }
+  }
+
+  /* A click on a base's outline at the middle of an incident is the incident's: the outline
+     is drawn over the incidents only to stay in sight, and at some zooms it crosses the
+     middle of an incident near the base, where a reader aims to open the incident. The
+     click goes on to the incident, before Leaflet sees it on the base; elsewhere on its
+     outline (around a large incident at the same site too) the base takes it. */
+  var INCIDENT_MIDDLE_PX = 4;
+
+  function yieldToIncidents(element) {
+    element.addEventListener('click', function (event) {
+      var x = event.clientX, y = event.clientY;
+      var under = global.document.elementsFromPoint(x, y).filter(function (e) {
+        if (!e.matches('path.atlas-incident')) { return false; }
+        var b = e.getBoundingClientRect();
+        return Math.hypot(b.left + b.width / 2 - x, b.top + b.height / 2 - y)
+          <= INCIDENT_MIDDLE_PX;
+      })[0];
+      if (!under) { return; }
+      event.stopPropagation();
+      under.dispatchEvent(new MouseEvent('click', event));
+    }, true);
   }
 
   /* A pin per note (opts.pin, our own SVG), above the incidents and bases. */
@@ -310,6 +336,57 @@
     Object.keys(opts.panes).forEach(function (name) {
       if (!parent.getPane(name)) { parent.createPane(name).style.zIndex = opts.panes[name]; }
     });
+    oneLineCredits(parent);
+  }
+
+  /* The credits on one line, cut short with an ellipsis (the page's style) and never wider
+     than the room the bottom-left controls (the scale bar, a note) leave them: an imported
+     dataset's long licence would otherwise wrap and spread over the scale bar. Hovering shows
+     the whole text; a click unfolds it upwards, within the same width, and folds it back. */
+  function oneLineCredits(map) {
+    var credits = map.attributionControl.getContainer();
+    var container = map.getContainer();
+    var left = container.querySelector('.leaflet-bottom.leaflet-left');
+    function fit() {
+      var taken = left ? left.offsetWidth : 0;
+      credits.style.maxWidth = Math.max(container.clientWidth - taken - 8, 0) + 'px';
+    }
+    function title() { credits.title = credits.textContent; }
+    L.DomEvent.on(credits, 'click', function () {
+      L.DomUtil[L.DomUtil.hasClass(credits, 'atlas-credits-open') ? 'removeClass' : 'addClass'](
+        credits, 'atlas-credits-open');
+    });
+    // The scale bar's width follows the zoom and a note may join it: watch their corner.
+    if (global.ResizeObserver) {
+      var watch = new global.ResizeObserver(fit);
+      watch.observe(container);
+      if (left) { watch.observe(left); }
+    } else {
+      map.on('resize moveend', fit);
+    }
+    new global.MutationObserver(title).observe(credits,
+      {childList: true, subtree: true, characterData: true});
+    fit();
+    title();
+  }
+
+  /* Opens the map on opts.bounds ([[south, west], [north, east]]), fitted with opts.padding
+     pixels to spare at the map's fractional zoom steps. While the map still shows what was
+     fitted (the reader has not moved it, nothing was focused), a new size of the map (the
+     frame filling the screen, a sidebar folded) fits the bounds again. */
+  function fitOpening(parent, opts) {
+    var fitted = null;
+    function fit() {
+      parent.fitBounds(opts.bounds, {padding: [opts.padding, opts.padding], animate: false});
+      fitted = {centre: parent.getCenter(), zoom: parent.getZoom()};
+    }
+    function untouched() {
+      if (!fitted || parent.getZoom() !== fitted.zoom) { return false; }
+      var middle = parent.getSize().divideBy(2);
+      return parent.latLngToContainerPoint(fitted.centre).distanceTo(middle) < 2;
+    }
+    parent.on('resize', function () { if (untouched()) { fit(); } });
+    fit();
   }
 
   /* The map exactly as tall as the frame it is drawn in, also when the frame is resized. */
@@ -386,6 +463,7 @@
     clusteredIncidents: clusteredIncidents,
     deploymentMarkers: deploymentMarkers,
     fillFrame: fillFrame,
+    fitOpening: fitOpening,
     focusOn: focusOn,
     forgetSwappedGroups: forgetSwappedGroups,
     geoJson: geoJson,

@@ -61,6 +61,7 @@ from atlas.leaflet import (
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from atlas.tables import incident_tooltips
 from atlas.view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ViewState
+from atlas.viewport import Viewport, detail, outside_note, wants_detail
 from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
@@ -664,11 +665,14 @@ def view_overlays(
     deployments: gpd.GeoDataFrame,
     marks: Iterable[Element] = (),
     notes: gpd.GeoDataFrame | None = None,
+    viewport: Viewport | None = None,
 ) -> list[folium.FeatureGroup]:
     """The groups a view draws over its base: deployments, incidents, notes and the legend.
 
     ``notes`` are those the view shows (:func:`atlas.notes.notes_in_view`); drawn when the
-    view shows the notes layer, above everything else.
+    view shows the notes layer, above everything else. ``viewport`` is the part of the map
+    on the reader's screen: zoomed in on a view drawn in hexagons, the incidents inside it
+    are drawn instead (:mod:`atlas.viewport`), and the legend counts those outside.
     """
     groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
@@ -676,9 +680,14 @@ def view_overlays(
     drawn = on_map(incidents)
     placed = incidents if drawn.all() else incidents.loc[drawn]  # no copy when all are drawn
     mode = resolve_mode(view.agg, len(placed))
+    shown, drawn_as, outside = placed, view, 0
+    if viewport is not None and wants_detail(mode, view.agg, viewport):
+        zoomed_in = detail(placed, viewport)
+        shown, mode, outside = zoomed_in.inside, zoomed_in.mode, zoomed_in.outside
+        drawn_as = replace(view, zoom=viewport.zoom)  # hexagons the size of this zoom
     if view.shows("incidents"):
-        groups.append(incidents_layer(placed, view, mode))
-    present_types = _present(style.EVENT_TYPE_COLOURS, placed["event_type"])
+        groups.append(incidents_layer(shown, drawn_as, mode))
+    present_types = _present(style.EVENT_TYPE_COLOURS, shown["event_type"])
     present_missions = _present(style.MISSION_SYMBOLS, deployments["mission"])
     legend = legend_html(
         mode,
@@ -689,6 +698,8 @@ def view_overlays(
         legend = hex_legend_html() + legend
     elif view.shows("incidents") and mode == "heat":
         legend = f"<h4>Incidents ({escape_html(mode)})</h4><div>Density of incidents</div>" + legend
+    if view.shows("incidents") and outside:
+        legend += f"<div><small>{escape_html(outside_note(outside))}</small></div>"
     unplaced = len(incidents) - len(placed)
     if view.shows("incidents") and unplaced:
         legend += f"<div><small>{escape_html(not_on_map_note(unplaced))}</small></div>"
@@ -707,6 +718,7 @@ def view_map(
     height: int | str = 640,
     highlight_id: str | None = None,
     focus_token: str | None = None,
+    viewport: Viewport | None = None,
 ) -> LayeredMap:
     """The interactive map of ``view``: offline basemap, the chosen overlays, legend and controls.
 
@@ -724,6 +736,9 @@ def view_map(
     focus_token
         Names the pick: the map in the app recentres on the incident for a new token only
         (default: the incident's id).
+    viewport
+        The part of the map the reader looks at, as the map reported it (see
+        :func:`view_overlays`).
     """
     start, end, incidents, deployments = view_layers(layers, view)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
@@ -745,7 +760,12 @@ def view_map(
     return LayeredMap(
         base_map(layers, view, height=height),
         view_overlays(
-            view, incidents, deployments, marks, notes_in_view(layers.notes, view, start, end)
+            view,
+            incidents,
+            deployments,
+            marks,
+            notes_in_view(layers.notes, view, start, end),
+            viewport,
         ),
     )
 

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 
 from atlas.aggregate import CLUSTERS_MAX, resolve_mode
+from atlas.text import plural
 
 DETAIL_ZOOM = 8
 """From this zoom on, a view drawn in hexagons shows the incidents of the extent instead."""
@@ -76,6 +77,11 @@ class Viewport:
         lon = incidents.geometry.x.to_numpy()
         lat = incidents.geometry.y.to_numpy()
         return (lon >= self.west) & (lon <= self.east) & (lat >= self.south) & (lat <= self.north)
+
+
+def outside_note(count: int) -> str:
+    """The words a zoomed-in map shows for the view's incidents it leaves out."""
+    return f"{plural(count, 'incident')} of this view outside this part of the map"
 
 
 @dataclass(frozen=True)

@@ -81,3 +81,28 @@ def test_a_dense_extent_is_clustered_then_counted_in_finer_hexagons():
         points = _points(rng.uniform(-0.3, 0.3, count), rng.uniform(16.0, 16.5, count))
         shown = detail(points, viewport)
         assert (len(shown.inside), shown.outside, shown.mode) == (count, 0, mode)
+
+
+def test_a_zoomed_in_map_of_many_incidents_draws_those_in_view_and_counts_the_rest():
+    from atlas.mapping import view_map
+    from atlas.view import ViewState
+    from bench.map import bench_layers
+    from tests.test_mapping import _calls
+
+    layers = bench_layers(20_000, seed=5)
+    country = view_map(layers, ViewState()).merged().get_root().render()
+    assert _calls(country, "hexCells")
+    assert not _calls(country, "incidentMarkers")
+    gao = Viewport(-0.25, 16.15, 0.15, 16.4, 10)
+    zoomed = view_map(layers, ViewState(), viewport=gao).merged().get_root().render()
+    ((_, drawn),) = _calls(zoomed, "incidentMarkers") or _calls(zoomed, "clusteredIncidents")
+    inside = gao.rounded()
+    assert drawn["lat"]
+    assert all(inside.south <= lat <= inside.north for lat in drawn["lat"])
+    assert all(inside.west <= lon <= inside.east for lon in drawn["lon"])
+    outside = 20_000 - len(drawn["lat"])
+    assert f"{outside:,} incidents of this view outside this part of the map" in zoomed
+    # Asked for hexagons, the reader gets hexagons wherever the map is.
+    asked = view_map(layers, ViewState(agg="hexes"), viewport=gao).merged().get_root().render()
+    assert _calls(asked, "hexCells")
+    assert not _calls(asked, "incidentMarkers")

@@ -130,6 +130,22 @@ def _timed(make: Any) -> tuple[float, int]:
     return time.perf_counter() - began, len(html.encode())
 
 
+@contextmanager
+def _database(url: str) -> Iterator[None]:
+    """``ATLAS_DATABASE_URL`` set to ``url`` for the block only."""
+    from atlas.db import DATABASE_ENV
+
+    before = os.environ.get(DATABASE_ENV)
+    os.environ[DATABASE_ENV] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[DATABASE_ENV]
+        else:
+            os.environ[DATABASE_ENV] = before
+
+
 def map_figures(url: str, runs: int) -> dict[str, Any]:
     """For each view: the shared store asked cold and warm, the same incidents held in the
     process, and naive folium (extrapolated from at most 20,000 points)."""
@@ -141,8 +157,8 @@ def map_figures(url: str, runs: int) -> dict[str, Any]:
     from atlas.view import ViewState, parse_query_string
     from bench.map import NAIVE_LIMIT, naive_map
 
-    os.environ["ATLAS_DATABASE_URL"] = url
-    shared = EmbeddedStore().layers()
+    with _database(url):
+        shared = EmbeddedStore().layers()
     everything = view_incidents(shared, ViewState(), *data_span(shared))
     held = replace(shared, incidents=everything, imported=None)
     figures: dict[str, Any] = {"events": len(everything)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from bench.shared_store import MAP_VIEWS, acled_export, main
 from loaders.imports.acled import EXPORT_COLUMNS
@@ -23,6 +24,7 @@ def test_the_synthetic_export_is_an_acled_export_the_importer_takes_whole(tmp_pa
 
 def test_a_small_map_run_prints_every_view_and_a_json_line(capsys):
     assert main(["map", "--events", "3000", "--runs", "1", "--json"]) == 0
+    assert "ATLAS_DATABASE_URL" not in os.environ  # the run's database is gone with it
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert figures["events"] >= 2_990
     for name in MAP_VIEWS:

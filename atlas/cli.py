@@ -57,6 +57,8 @@ def layer_summary(name: str, frame: gpd.GeoDataFrame) -> dict[str, Any]:
 def _cmd_layers(args: argparse.Namespace) -> int:
     layers = EmbeddedStore(args.geodata).layers()
     summaries = {name: layer_summary(name, frame) for name, frame in layers.by_name().items()}
+    if layers.imported is not None:  # kept in the shared database, asked per view
+        summaries["incidents"]["in_database"] = layers.imported.count()
     if args.json:
         print(json.dumps(summaries, ensure_ascii=False))
         return 0
@@ -64,6 +66,9 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     for name, s in summaries.items():
         bounds = ", ".join(f"{v:.2f}" for v in s["bounds"])
         print(f"{name:<12} {s['rows']:>6}  {s['crs']:<10} {bounds}")
+    if "in_database" in summaries["incidents"]:
+        held = summaries["incidents"]["in_database"]
+        print(f"and {held:,} imported incidents in the shared database, asked for per view")
     return 0
 
 

@@ -60,6 +60,10 @@ class ImportedIncidents(Protocol):
         """First and last event day, or None without incidents."""
         ...
 
+    def count(self) -> int:
+        """How many current incidents it holds."""
+        ...
+
     def names(self, column: str) -> set[str]:
         """The distinct values of a text column (actors, sub-types) for the sidebar."""
         ...

@@ -495,3 +495,12 @@ def test_sidebar_choices_and_span_include_the_databases_incidents(both_stores):
     actors = set(held.incidents["actor1"]) | set(held.incidents["actor2"])
     found = set(asked.incidents["actor1"]) | set(asked.incidents["actor2"])
     assert found | asked.imported.names("actor1") | asked.imported.names("actor2") == actors
+
+
+def test_layers_counts_the_incidents_the_database_keeps(data, database, capsys):
+    assert _run(capsys, "import", str(ACLED))[0] == 0
+    code, out, _ = _run(capsys, "layers", "--json")
+    assert code == 0
+    assert json.loads(out)["incidents"]["in_database"] == 4
+    code, out, _ = _run(capsys, "layers")
+    assert "and 4 imported incidents in the shared database" in out

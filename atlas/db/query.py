@@ -192,6 +192,11 @@ class DatabaseIncidents:
         first, last = _span(self.url, self.version, self.restriction)
         return (first, last) if first is not None else None
 
+    def count(self) -> int:
+        """How many current incidents it holds (within the restriction)."""
+        ((found,),) = _fetch(self.url, select(func.count()).where(_current(self.restriction)))
+        return int(found)
+
     def names(self, column: str) -> set[str]:
         """The distinct values of a text column (actors, sub-types, types)."""
         if column not in _TEXT_COLUMNS:

@@ -62,7 +62,7 @@ from atlas.datasets import (
     version_action,
 )
 from atlas.db import engine, schema, shown
-from atlas.db.migrate import require_current, unreachable
+from atlas.db.migrate import ensure_current, unreachable
 
 if TYPE_CHECKING:
     from atlas.db.query import DatabaseIncidents
@@ -269,14 +269,11 @@ class DatabaseDatasetStore(DatasetStore):
     ) -> None:
         super().__init__(folder, geodata, keep_versions=keep_versions)
         self.url = url
-        self._checked = False
 
     @contextmanager
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         """A connection in a transaction (committed when the block ends without error)."""
-        if not self._checked:
-            require_current(self.url)
-            self._checked = True
+        ensure_current(self.url)
         try:
             with engine(self.url).begin() as connection:
                 yield connection

@@ -23,13 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from atlas.db import engine, schema
 from atlas.db.datasets import bump, counter, locked
-from atlas.db.migrate import require_current, unreachable
+from atlas.db.migrate import ensure_current, unreachable
 
 if TYPE_CHECKING:
     from atlas.audit import AuditEntry
 
 LOCK_WAIT_S = 120.0
-_checked: set[str] = set()
 
 
 @contextmanager
@@ -41,9 +40,7 @@ def transaction(url: str) -> Iterator[Connection]:
     loaders.errors.LayerError
         When the database is unreachable or its schema is not upgraded (saying so).
     """
-    if url not in _checked:
-        require_current(url)
-        _checked.add(url)
+    ensure_current(url)
     try:
         with engine(url).begin() as connection:
             yield connection

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -23,6 +25,7 @@ def _config() -> Config:
     return config
 
 
+@cache
 def head() -> str:
     """The revision this code expects the database to be at."""
     revision = ScriptDirectory.from_config(_config()).get_current_head()
@@ -62,6 +65,20 @@ def upgrade(url: str, revision: str = "head") -> str:
     found = current(url)
     assert found is not None
     return found
+
+
+_current: set[str] = set()
+_current_lock = threading.Lock()
+
+
+def ensure_current(url: str) -> None:
+    """:func:`require_current`, asked once per address and process: pages open a store on
+    every rerun, and the schema does not change under a running release."""
+    if url in _current:
+        return
+    require_current(url)
+    with _current_lock:
+        _current.add(url)
 
 
 def require_current(url: str) -> None:

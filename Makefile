@@ -41,8 +41,10 @@ postgis:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-15-postgis-3; \
 	fi
 
+# One heap for the C allocator: sessions' runs take turns anyway, and a heap per thread kept
+# the holes a burst of sessions left (bench/load.py serves the app the same way).
 run: setup
-	$(PY) -m streamlit run app.py --server.address=localhost --server.port=$(PORT)
+	MALLOC_ARENA_MAX=1 $(PY) -m streamlit run app.py --server.address=localhost --server.port=$(PORT)
 
 lint: dev
 	$(VENV)/bin/ruff check .
@@ -62,7 +64,7 @@ geodata: setup
 	$(PY) scripts/build_geodata.py
 
 # Benchmarks print figures and ratios; they are not tests. The slider one needs chromium.
-bench: setup dev browser
+bench: setup dev browser postgis
 	$(PY) -m bench.map --events 100000 --json
 	$(PY) -m bench.map --events 1000000 --json
 	$(PY) -m bench.import_bench
@@ -70,6 +72,8 @@ bench: setup dev browser
 	$(PY) -m bench.slider_bench
 	$(PY) -m bench.slider_bench --page incidents
 	$(PY) -m bench.load --sessions 40 --json
+	$(PY) -m bench.shared_store map --events 1000000 --json
+	$(PY) -m bench.shared_store replicas --replicas 2 --sessions 20 --json
 
 clean:
 	rm -rf $(VENV) static/vendor build artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -12,13 +12,13 @@ from loaders import LayerError
 from ui.auth import current_user, identity_panel
 from ui.briefings import add_view_panel
 from ui.data import ensure_assets, layers
-from ui.frame import require_frame
+from ui.frame import require_main_frame
 from ui.presentation import presentation_mode
 from ui.view import sidebar_controls, url_errors
 from ui.widgets import footer
 
 HERE = Path(__file__).parent
-require_frame()  # the first run after a restart must already be the navigation's own
+require_main_frame()  # a run after a restart must already be the navigation's own
 
 presenting = presentation_mode()
 st.set_page_config(

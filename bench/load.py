@@ -20,7 +20,8 @@ and expired. The server is started with ``server.disconnectedSessionTTL`` of a f
 (Streamlit otherwise keeps a closed tab's session two minutes); expired sessions are only
 dropped when another session is stored, so one empty connection is opened and closed after
 that time before the last figure is read. The server does not watch the source files
-(``server.fileWatcherType`` none), as a deployment would not.
+(``server.fileWatcherType`` none), as a deployment would not, and has the environment
+``make run`` gives it (:data:`SERVER_ENV`).
 
 Loopback only; at most 200 sessions; the whole run stops itself after ``--limit`` seconds
 (600 by default) and the server is stopped at the end.
@@ -38,6 +39,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
@@ -58,6 +60,18 @@ DATE_RANGE_LABEL = "Date range"
 _MB = 2**20
 # The first websocket subprotocol a browser offers; the others carry tokens we do not need.
 _PROTOCOL = Subprotocol("streamlit")
+
+
+class ServerEnv(TypedDict):
+    """What the server's environment holds beyond the caller's, as ``make run`` starts it."""
+
+    # One heap for the C allocator instead of one per thread (sixteen on two cores): the
+    # interpreter runs one session's script at a time anyway, and each extra heap kept the
+    # holes a burst of sessions left in it. The Makefile's run target sets the same.
+    MALLOC_ARENA_MAX: str
+
+
+SERVER_ENV = ServerEnv(MALLOC_ARENA_MAX="1")
 
 
 class LoadError(RuntimeError):
@@ -293,6 +307,7 @@ def run_load(sessions: int, events: int = 0, limit: float = 600.0) -> LoadReport
             # modules while other sessions import them; the figures are of the app, not
             # of someone's edit.
             STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
+            **SERVER_ENV,
         ) as app:
             pid = app.process.pid
             rss_start = rss_mb(pid)

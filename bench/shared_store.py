@@ -197,6 +197,7 @@ def replica_figures(url: str, replicas: int, sessions: int, limit: float) -> dic
     """``replicas`` app processes on the store at ``url``, ``sessions`` sessions each."""
     from bench.load import (
         RUN_TIMEOUT_S,
+        SERVER_ENV,
         SESSION_TTL_S,
         _all_sessions,
         percentile,
@@ -216,6 +217,7 @@ def replica_figures(url: str, replicas: int, sessions: int, limit: float) -> dic
                     ),
                     STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL=str(SESSION_TTL_S),
                     STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
+                    **SERVER_ENV,
                 )
             )
             for _ in range(replicas)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.filters import headline
-from atlas.mapping import view_layers, view_map
+from atlas.mapping import view_map
 from atlas.text import plural
-from ui.data import layers, layers_key
+from ui.data import layers, layers_key, view_figures
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
@@ -15,10 +14,10 @@ from ui.widgets import copy_link_button, show_map
 
 require_frame()
 
-data = layers()
+data_key = layers_key()
+data = layers(data_key)
 view = current_view()
-start, end, incidents, deployments = view_layers(data, view)
-figures = headline(incidents, deployments)
+start, end, figures = view_figures(data_key, data, view)
 
 st.title("Mali Security Atlas")
 st.caption(f"{start:%d %B %Y} – {end:%d %B %Y}")
@@ -52,7 +51,7 @@ show_map(
     lambda: view_map(data, view),
     key="home_map",
     height=660,
-    cache_key=(layers_key(), "view", view.to_query_string()),
+    cache_key=(data_key, "view", view.to_query_string()),
 )
 copy_link_button()
 

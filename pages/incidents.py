@@ -30,7 +30,8 @@ from ui.widgets import copy_link_button, event_type_bars, show_map
 
 require_frame()
 
-data = layers()
+data_key = layers_key()
+data = layers(data_key)
 view = current_view()
 start, end, incidents, _ = view_layers(data, view)
 data_start, data_end = data_span(data)
@@ -74,7 +75,7 @@ clicked = show_map(
     lambda: view_map(data, view, highlight_id=highlight, focus_token=token),
     key="incidents_map",
     height=540,
-    cache_key=(layers_key(), "view", view.to_query_string(), highlight, token),
+    cache_key=(data_key, "view", view.to_query_string(), highlight, token),
     on_click=True,
 )
 take_map_click(clicked, incidents)

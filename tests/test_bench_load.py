@@ -11,6 +11,7 @@ import pytest
 from bench.load import (
     MAX_SESSIONS,
     MOVES,
+    SERVER_ENV,
     LoadError,
     main,
     one_session,
@@ -51,6 +52,14 @@ def test_percentile_is_nearest_rank():
 def test_too_many_or_no_sessions_are_refused(sessions):
     with pytest.raises(LoadError, match=f"between 1 and {MAX_SESSIONS}, not {sessions}"):
         run_load(sessions)
+
+
+def test_the_server_is_started_as_make_run_starts_it():
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert SERVER_ENV
+    for name, value in SERVER_ENV.items():
+        assert f"{name}={value} " in run_recipe
 
 
 def test_the_command_names_a_refused_argument(capsys):

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
+import random
+import textwrap
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import atlas.mapping
+import ui.data
+import ui.widgets
 from tests.factories import incident_row, sign_in, small_geodata_dir
+from ui.widgets import dedent_by_lines
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ROLES = """
@@ -95,3 +104,75 @@ def test_new_data_draws_a_new_map(built, tmp_path):
     DatasetStore(tmp_path / "data").import_file(fixture)
     _home()
     assert len(built) == 2
+
+
+def test_a_map_some_session_shows_is_found_by_any_other_until_released(monkeypatch):
+    made: list[str] = []
+
+    def recent(cache_key, key, height, returned, _build):  # the recent maps: none kept
+        made.append(cache_key)
+        return ui.widgets.ShownMap({"key": key})
+
+    monkeypatch.setattr(ui.widgets, "_recent_map", recent)
+    shown_map = inspect.unwrap(ui.widgets._shown_map)  # without the session's own cache
+    held = shown_map("view", "map", 400, (), _build=None)
+    assert shown_map("view", "map", 400, (), _build=None) is held
+    assert made == ["view"]
+    del held  # the last session showing it moved on
+    shown_map("view", "map", 400, (), _build=None)
+    assert made == ["view", "view"]
+
+
+def test_maps_are_built_one_at_a_time(monkeypatch):
+    building: list[int] = []
+    at_once: list[int] = []
+
+    def source() -> SimpleNamespace:
+        building.append(1)
+        at_once.append(len(building))
+        time.sleep(0.05)
+        building.pop()
+        return SimpleNamespace(for_app=lambda: None, overlays=[], layer_control=lambda: None)
+
+    monkeypatch.setattr(ui.widgets, "st_folium", lambda *args, **kwargs: None)
+    threads = [
+        threading.Thread(target=ui.widgets._component_arguments, args=(source, "map", 400, ()))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert at_once == [1, 1, 1, 1]
+
+
+def test_headline_figures_are_worked_out_once_per_view(built, monkeypatch):
+    worked: list[int] = []
+    original = ui.data.headline
+
+    def counting(incidents, deployments, **kwargs):
+        worked.append(len(incidents))
+        return original(incidents, deployments, **kwargs)
+
+    monkeypatch.setattr(ui.data, "headline", counting)
+    first = _home()
+    second = _home()
+    _home(query={"region": "ML-7"})
+    assert worked == [2, 1]
+    assert first.metric[0].value == second.metric[0].value == "2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "  a\n  b", "\ta\n  b", "  a\n\n    b\n  ", "  a\r\n  b", " \t\n  x\n \ty", "x\n  y"],
+)
+def test_dedent_by_lines_gives_what_textwrap_gives(text):
+    assert dedent_by_lines(text) == textwrap.dedent(text)
+
+
+def test_dedent_by_lines_gives_what_textwrap_gives_on_any_mix_of_indents():
+    chance = random.Random(7)
+    pieces = [" ", "\t", "\n", "a", "\r", "\n  ", "\n\t", "b c"]
+    for _ in range(20_000):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randint(0, 24)))
+        assert dedent_by_lines(text) == textwrap.dedent(text), repr(text)

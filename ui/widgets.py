@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -17,29 +19,63 @@ from atlas import style
 from atlas.attribution import footer_markdown
 from atlas.datasets import open_datasets
 from atlas.mapping import LayeredMap
+from ui.data import memory_freed
 
 MapSource = LayeredMap | Callable[[], LayeredMap]
 """A map, or what builds it (called only when the cache does not hold it already)."""
 
 # The map component itself. Every map of the app goes through :func:`show_map`, which asks
-# st_folium for the component's arguments under a lock (st_folium would otherwise send them
-# at once) and sends them itself, so that identical arguments, kept in a cache shared by every
-# session, cost no map work at all on a rerun.
+# st_folium for the component's arguments (st_folium would otherwise send them at once) and
+# sends them itself, so that identical arguments, kept in a cache shared by every session,
+# cost no map work at all on a rerun.
 _COMPONENT = streamlit_folium._component_func
-_CAPTURE = threading.Lock()
+_DEDENT = streamlit_folium.dedent
+# Maps are built one at a time. The capture swaps st_folium's module global; and building
+# holds the interpreter anyway, so builds running side by side only all finish late, each
+# holding its megabytes of script meanwhile (40 sessions moving their ranges at once, 63
+# maps to build: the median move took a third longer side by side, bench/load.py).
+_BUILDING = threading.Lock()
+
+
+def dedent_by_lines(text: str) -> str:
+    """:func:`textwrap.dedent`, worked out line by line.
+
+    st_folium dedents every script it sends; textwrap's regular expressions walk all of a
+    map's overlays character by character, 16 ms for the two million characters of 3,535
+    incidents (most of them on one line), where a walk over the lines takes microseconds.
+    Lines holding only spaces and tabs become empty; then the whitespace every other line
+    begins with is taken off.
+    """
+    lines = ["" if not line.strip(" \t") else line for line in text.split("\n")]
+    margin: str | None = None
+    for line in filter(None, lines):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if margin is None or margin.startswith(indent):
+            margin = indent
+        elif not indent.startswith(margin):  # they part at some character: keep what precedes
+            shared = 0
+            while margin[shared] == indent[shared]:
+                shared += 1
+            margin = margin[:shared]
+    if not margin:
+        return "\n".join(lines)
+    return "\n".join(line[len(margin) :] if line.startswith(margin) else line for line in lines)
 
 
 def _component_arguments(
-    lmap: LayeredMap, key: str, height: int, returned: tuple[str, ...]
+    source: MapSource, key: str, height: int, returned: tuple[str, ...]
 ) -> dict[str, Any]:
-    """What st_folium would send the browser for ``lmap``: scripts, links and defaults."""
+    """What st_folium would send the browser for the map of ``source``: scripts, links and
+    defaults."""
     captured: dict[str, Any] = {}
 
     def capture(**arguments: Any) -> None:
         captured.update(arguments)
 
-    with _CAPTURE:
+    with _BUILDING:
+        lmap = source() if callable(source) else source
         streamlit_folium._component_func = capture
+        streamlit_folium.dedent = dedent_by_lines
         try:
             st_folium(
                 lmap.for_app(),
@@ -52,18 +88,61 @@ def _component_arguments(
             )
         finally:
             streamlit_folium._component_func = _COMPONENT
+            streamlit_folium.dedent = _DEDENT
     captured.pop("on_change", None)
     return captured
 
 
-# Each entry is a whole map's script (about 4 MB at 3,535 incidents): sixteen hold the views
-# sessions share at once; more only keep memory after the sessions have gone.
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _cached_arguments(
+class ShownMap:
+    """A map's component arguments, one object that sessions hold and share."""
+
+    __slots__ = ("__weakref__", "arguments", "nbytes")
+
+    def __init__(self, arguments: dict[str, Any]) -> None:
+        self.arguments = arguments
+        self.nbytes = sum(sys.getsizeof(v) for v in arguments.values() if isinstance(v, str))
+
+
+RECENT_MAPS = 4
+"""Maps kept after no session shows them any more (each is a whole map's script, about 4 MB
+at 3,535 incidents): the views a room opens on and moves to together stay warm."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=RECENT_MAPS)
+def _recent_map(
     cache_key: Hashable, key: str, height: int, returned: tuple[str, ...], _build: MapSource
-) -> dict[str, Any]:
-    lmap = _build() if callable(_build) else _build
-    return _component_arguments(lmap, key, height, returned)
+) -> ShownMap:
+    # Streamlit lets one session build a key while the others asking for it wait.
+    return ShownMap(_component_arguments(_build, key, height, returned))
+
+
+# Every map some session shows now, found by any other session asking for the same; an entry
+# goes when the last session holding it lets it go.
+_SHOWN: weakref.WeakValueDictionary[Hashable, ShownMap] = weakref.WeakValueDictionary()
+_SHOWN_LOCK = threading.Lock()
+
+
+def _let_go(shown: ShownMap) -> None:
+    # Counted even when another session still shows it: a settling too many only costs an
+    # idle moment's collection.
+    memory_freed(shown.nbytes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1, scope="session", on_release=_let_go)
+def _shown_map(
+    cache_key: Hashable, key: str, height: int, returned: tuple[str, ...], _build: MapSource
+) -> ShownMap:
+    # The map this session shows, held until it shows another or disconnects: its reruns
+    # cost no map work however many views other sessions build meanwhile, and the memory
+    # goes with the session.
+    shown_key = (cache_key, key, height, returned)
+    with _SHOWN_LOCK:
+        shown = _SHOWN.get(shown_key)
+    if shown is None:
+        shown = _recent_map(cache_key, key, height, returned, _build=_build)
+        with _SHOWN_LOCK:
+            shown = _SHOWN.setdefault(shown_key, shown)
+    return shown
 
 
 def show_map(
@@ -86,8 +165,9 @@ def show_map(
 
     With a ``cache_key`` (everything the map depends on: the data's fingerprint, the
     viewer's restriction, the view …) the component's arguments are built once and shared
-    by every session asking for the same key; ``source`` is then best given as a function
-    that builds the map, so a hit builds nothing.
+    by every session asking for the same key while any of them shows that map (and a few
+    recent ones after); ``source`` is then best given as a function that builds the map, so
+    a hit builds nothing.
     """
     if on_click and pick_point:
         raise ValueError("ask for the marker clicked or for the point clicked, not both")
@@ -101,10 +181,9 @@ def show_map(
     elif pick_point:
         returned = ("last_clicked",)
     if cache_key is None:
-        lmap = source() if callable(source) else source
-        arguments = _component_arguments(lmap, key, height, returned)
+        arguments = _component_arguments(source, key, height, returned)
     else:
-        arguments = _cached_arguments(cache_key, key, height, returned, _build=source)
+        arguments = _shown_map(cache_key, key, height, returned, _build=source).arguments
     component_key = arguments["key"]
 
     def keep_state() -> None:  # as st_folium does: the page's key holds the last answer

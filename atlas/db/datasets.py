@@ -15,7 +15,7 @@ import hashlib
 import io
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +43,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.exc import SQLAlchemyError
 
 from atlas.aggregate import PRECOMPUTED_RESOLUTIONS, cell_column, with_cells
 from atlas.datasets import (
@@ -61,8 +60,8 @@ from atlas.datasets import (
     merge_updates,
     version_action,
 )
-from atlas.db import engine, schema, shown
-from atlas.db.migrate import ensure_current, unreachable
+from atlas.db import schema, shown
+from atlas.db.migrate import transaction
 
 if TYPE_CHECKING:
     from atlas.db.query import DatabaseIncidents
@@ -270,15 +269,9 @@ class DatabaseDatasetStore(DatasetStore):
         super().__init__(folder, geodata, keep_versions=keep_versions)
         self.url = url
 
-    @contextmanager
-    def _connect(self, *, write: bool = False) -> Iterator[Connection]:
+    def _connect(self) -> AbstractContextManager[Connection]:
         """A connection in a transaction (committed when the block ends without error)."""
-        ensure_current(self.url)
-        try:
-            with engine(self.url).begin() as connection:
-                yield connection
-        except SQLAlchemyError as exc:
-            raise unreachable(self.url, exc) from None
+        return transaction(self.url)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -438,7 +431,7 @@ class DatabaseDatasetStore(DatasetStore):
         replace: bool,
     ) -> tuple[_Counts, bool]:
         """Write the import's changed rows as a new version in one transaction."""
-        with self._connect(write=True) as connection, self._locked_write(connection):
+        with self._connect() as connection, self._locked_write(connection):
             current = self._datasets(connection)
             previous = current.get(report.dataset)
             check_kind(previous, report)
@@ -545,7 +538,7 @@ class DatabaseDatasetStore(DatasetStore):
 
     def remove(self, name: str, *, wait: float = LOCK_TIMEOUT_S) -> DatasetInfo:
         """Remove a dataset; return what it was. Its last version stays in the history."""
-        with self._connect(write=True) as connection, self._locked_write(connection, wait):
+        with self._connect() as connection, self._locked_write(connection, wait):
             removed = self._datasets(connection).get(name)
             if removed is None:
                 raise KeyError(name)
@@ -569,7 +562,7 @@ class DatabaseDatasetStore(DatasetStore):
         copied = skipped = 0
         for entry in history.entries:  # in the order they were written
             mark = f"{origin}#{entry.seq}"
-            with self._connect(write=True) as connection, self._locked_write(connection):
+            with self._connect() as connection, self._locked_write(connection):
                 done = connection.execute(
                     select(func.count()).where(
                         schema.documents.c.collection == MIGRATED, schema.documents.c.name == mark

@@ -19,33 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.exc import SQLAlchemyError
 
-from atlas.db import engine, schema
+from atlas.db import schema
 from atlas.db.datasets import bump, counter, locked
-from atlas.db.migrate import ensure_current, unreachable
+from atlas.db.migrate import transaction
 
 if TYPE_CHECKING:
     from atlas.audit import AuditEntry
 
 LOCK_WAIT_S = 120.0
-
-
-@contextmanager
-def transaction(url: str) -> Iterator[Connection]:
-    """A connection in a transaction on a database at the current schema.
-
-    Raises
-    ------
-    loaders.errors.LayerError
-        When the database is unreachable or its schema is not upgraded (saying so).
-    """
-    ensure_current(url)
-    try:
-        with engine(url).begin() as connection:
-            yield connection
-    except SQLAlchemyError as exc:
-        raise unreachable(url, exc) from None
 
 
 # -- the audit log ------------------------------------------------------------------------------

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from atlas.db import engine, shown
@@ -97,6 +101,28 @@ def require_current(url: str) -> None:
             f"the database {state}, this version of the atlas needs {head()}: "
             "run `python -m atlas db upgrade`",
         )
+
+
+DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error)
+"""What a failing database raises, through SQLAlchemy or straight from the driver (COPY)."""
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Connection]:
+    """A connection in a transaction on a database at the current schema, committed when
+    the block ends without error.
+
+    Raises
+    ------
+    loaders.errors.LayerError
+        When the database is unreachable or its schema is not upgraded (saying so).
+    """
+    ensure_current(url)
+    try:
+        with engine(url).begin() as connection:
+            yield connection
+    except DATABASE_ERRORS as exc:
+        raise unreachable(url, exc) from None
 
 
 def unreachable(url: str, exc: BaseException) -> LayerError:

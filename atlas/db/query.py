@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from atlas.db import engine, schema
 from atlas.db.datasets import fetch_rows
-from atlas.db.migrate import unreachable
+from atlas.db.migrate import DATABASE_ERRORS, unreachable
 from atlas.filters import IMPRECISE, IncidentFilter, in_order
 from loaders.imports import INCIDENTS
 
@@ -78,7 +78,7 @@ def _rows(url: str, condition: Any) -> gpd.GeoDataFrame:
     try:
         with engine(url).connect() as connection:
             return fetch_rows(connection, INCIDENTS, condition, cells=True)
-    except Exception as exc:  # a SQLAlchemy or driver error: said, never a traceback
+    except DATABASE_ERRORS as exc:  # said, never a traceback
         raise unreachable(url, exc) from None
 
 
@@ -160,7 +160,7 @@ def _fetch(url: str, query: Any) -> list[Any]:
     try:
         with engine(url).connect() as connection:
             return list(connection.execute(query).all())
-    except Exception as exc:  # a SQLAlchemy or driver error: said, never a traceback
+    except DATABASE_ERRORS as exc:  # said, never a traceback
         raise unreachable(url, exc) from None
 
 

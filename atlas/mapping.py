@@ -18,13 +18,12 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import xyzservices.providers as xyz
 from branca.element import Element, Figure
 
 from atlas import style
-from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
+from atlas.aggregate import hex_cells
 from atlas.assets import localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, escape_html_all, is_missing, script_json
@@ -32,11 +31,10 @@ from atlas.extent import DEFAULT_ZOOM, view_extent
 from atlas.filters import (
     data_span,
     deployments_active_between,
-    not_on_map_note,
-    on_map,
     view_incidents,
 )
 from atlas.leaflet import (
+    PANES,
     ClusteredIncidents,
     DeploymentMarkers,
     FillFrame,
@@ -58,10 +56,23 @@ from atlas.leaflet import (
     TownMarkers,
     geojson_text,
 )
+from atlas.mapspec import (
+    SIZE_COLOUR,
+    Dot,
+    LegendEntry,
+    LegendSection,
+    MapSpec,
+    Mark,
+    Pin,
+    Stroke,
+    Swatch,
+    Symbol,
+    map_spec,
+)
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from atlas.tables import incident_tooltips
 from atlas.view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ViewState
-from atlas.viewport import Viewport, detail, outside_note, wants_detail
+from atlas.viewport import Viewport
 from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
@@ -104,9 +115,20 @@ _CSS = """
 .atlas-legend { background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 4px;
   font-size: 12px; line-height: 1.5; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 230px; }
 .atlas-legend h4 { margin: 2px 0 3px; font-size: 12px; }
+.atlas-legend-toggle { display: block; margin: 0 0 0 auto; padding: 0 2px; border: 0;
+  background: none; font: 600 11px system-ui, sans-serif; color: #555; cursor: pointer; }
+.atlas-legend-toggle::after { content: " \25BE"; }
+.atlas-legend-folded .atlas-legend-toggle::after { content: " \25B8"; }
+.atlas-legend-folded .atlas-legend-body { display: none; }
 .atlas-legend .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 50%%;
   margin-right: 5px; vertical-align: -1px; border: 1px solid #fff; }
 .atlas-legend svg { vertical-align: -4px; margin-right: 4px; }
+.atlas-legend .swatch.square { border-radius: 2px; }
+.atlas-legend .row { display: flex; flex-wrap: wrap; align-items: center; column-gap: 10px; }
+.atlas-legend .row .entry { white-space: nowrap; display: inline-flex; align-items: center; }
+.atlas-legend .row .swatch { background-clip: padding-box; flex: none; }
+.atlas-legend .stroke { display: inline-block; width: 18px; margin-right: 5px;
+  vertical-align: middle; }
 .atlas-popup table { border-collapse: collapse; font-size: 12px; }
 .atlas-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: 600;
   vertical-align: top; white-space: nowrap; }
@@ -366,31 +388,55 @@ def note_columns(notes: gpd.GeoDataFrame) -> Columns:
     return {**_points(notes), "tooltip": tooltips, "popup": popups}
 
 
-def note_legend_html() -> str:
-    """The legend's line for the notes layer."""
-    return f"<h4>Notes</h4><div>{note_pin_svg(16)}Analysts' note</div>"
+def _mark_html(mark: Mark | None) -> str:
+    """A legend entry's mark in HTML, from our own constants only (never data)."""
+    if isinstance(mark, Dot):
+        side = round(2 * mark.radius_px)
+        return (
+            f'<span class="swatch" style="background:{mark.colour};width:{side}px;'
+            f'height:{side}px"></span>'
+        )
+    if isinstance(mark, Swatch):
+        return f'<span class="swatch square" style="background:{mark.colour}"></span>'
+    if isinstance(mark, Symbol):
+        return style.symbol_svg(mark.shape, mark.colour, 14)
+    if isinstance(mark, Stroke):
+        line = "dashed" if mark.dashed else "solid"
+        return (
+            f'<span class="stroke" style="border-top:{max(round(mark.width_px), 1)}px '
+            f'{line} {mark.colour}"></span>'
+        )
+    if isinstance(mark, Pin):
+        return note_pin_svg(16)
+    return ""
 
 
-def legend_html(mode: str, incident_types: Sequence[str], missions: Sequence[str]) -> str:
-    """The legend for the layers shown; ``mode`` says how incidents are drawn.
+def _inline(section: LegendSection, entry: LegendEntry) -> bool:
+    """Entries the live legend sets side by side to stay short on screen: the size examples
+    and the basemap's lines (the slides list them one a line, with room to spare)."""
+    if section.part == "basemap":
+        return True
+    return isinstance(entry.mark, Dot) and entry.mark.colour == SIZE_COLOUR
 
-    An empty ``incident_types`` or ``missions`` leaves that section out.
-    """
+
+def legend_html(legend: Sequence[LegendSection]) -> str:
+    """The live map's legend: every section and entry of a map's spec, escaped, in order."""
     parts: list[str] = []
-    if incident_types:
-        parts.append(f"<h4>Incidents ({escape_html(mode)})</h4>")
-        for event_type in incident_types:
-            colour = style.event_colour(event_type)
-            parts.append(
-                f'<div><span class="swatch" style="background:{colour}"></span>'
-                f"{escape_html(event_type)}</div>"
-            )
-        parts.append("<div><small>Size grows with fatalities</small></div>")
-    if missions:
-        parts.append("<h4>Deployments</h4>")
-        for mission in missions:
-            symbol, colour = style.mission_symbol(mission)
-            parts.append(f"<div>{style.symbol_svg(symbol, colour, 14)}{escape_html(mission)}</div>")
+    for section in legend:
+        parts.append(f"<h4>{escape_html(section.title)}</h4>")
+        row: list[str] = []
+        for entry in section.entries:
+            html = f"{_mark_html(entry.mark)}{escape_html(entry.label)}"
+            if entry.mark is not None and _inline(section, entry):
+                row.append(f'<span class="entry">{html}</span>')
+                continue
+            if row:
+                parts.append(f'<div class="row">{"".join(row)}</div>')
+                row = []
+            html = html if entry.mark is not None else f"<small>{html}</small>"
+            parts.append(f'<div class="entry">{html}</div>')
+        if row:
+            parts.append(f'<div class="row">{"".join(row)}</div>')
     return "".join(parts)
 
 
@@ -659,55 +705,45 @@ def _notes(notes: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
 
 
-def view_overlays(
-    view: ViewState,
-    incidents: gpd.GeoDataFrame,
-    deployments: gpd.GeoDataFrame,
-    marks: Iterable[Element] = (),
-    notes: gpd.GeoDataFrame | None = None,
-    viewport: Viewport | None = None,
-) -> list[folium.FeatureGroup]:
-    """The groups a view draws over its base: deployments, incidents, notes and the legend.
+PART_PANES = {
+    "basemap": "atlasBase",
+    "incident_areas": "atlasShading",
+    "area_names": "atlasNames",
+    "regions": "overlayPane",
+    "shading": "overlayPane",
+    "rivers": "overlayPane",
+    "towns": "overlayPane",
+    "rings": "overlayPane",
+    "incidents": "overlayPane",
+    "focus": "overlayPane",
+    "deployments": "markerPane",
+    "notes": "markerPane",
+    "town_labels": "atlasLabels",
+}
+"""The Leaflet pane each part of :data:`atlas.mapspec.DRAW_ORDER` is drawn in. Panes stack by
+z-index (:data:`PANE_Z_INDEX`); within a pane, parts stack in the order they are added: the
+base's (regions, rivers, towns) before the overlays' (incidents, then the picked one's ring;
+deployments, then notes)."""
+PANE_Z_INDEX = {**PANES, "overlayPane": 400, "markerPane": 600}
+"""Every pane :data:`PART_PANES` names, with its z-index (Leaflet's own and ours)."""
 
-    ``notes`` are those the view shows (:func:`atlas.notes.notes_in_view`); drawn when the
-    view shows the notes layer, above everything else. ``viewport`` is the part of the map
-    on the reader's screen: zoomed in on a view drawn in hexagons, the incidents inside it
-    are drawn instead (:mod:`atlas.viewport`), and the legend counts those outside.
-    """
+
+def view_overlays(
+    spec: MapSpec, selected: gpd.GeoDataFrame, marks: Iterable[Element] = ()
+) -> list[folium.FeatureGroup]:
+    """The groups a map draws over its base, as its ``spec`` says: deployments, incidents,
+    notes (above everything else) and the legend; ``selected`` are all the incidents of the
+    view, whose imported datasets' licences the map credits."""
+    view = spec.view
     groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
-        groups.append(_deployments(deployments))
-    drawn = on_map(incidents)
-    placed = incidents if drawn.all() else incidents.loc[drawn]  # no copy when all are drawn
-    mode = resolve_mode(view.agg, len(placed))
-    shown, drawn_as, outside = placed, view, 0
-    if viewport is not None and wants_detail(mode, view.agg, viewport):
-        zoomed_in = detail(placed, viewport)
-        shown, mode, outside = zoomed_in.inside, zoomed_in.mode, zoomed_in.outside
-        drawn_as = replace(view, zoom=viewport.zoom)  # hexagons the size of this zoom
+        groups.append(_deployments(spec.deployments))
     if view.shows("incidents"):
-        groups.append(incidents_layer(shown, drawn_as, mode))
-    present_types = _present(style.EVENT_TYPE_COLOURS, shown["event_type"])
-    present_missions = _present(style.MISSION_SYMBOLS, deployments["mission"])
-    legend = legend_html(
-        mode,
-        present_types if view.shows("incidents") and mode in ("points", "clusters") else [],
-        present_missions if view.shows("deployments") else [],
-    )
-    if view.shows("incidents") and mode == "hexes":
-        legend = hex_legend_html() + legend
-    elif view.shows("incidents") and mode == "heat":
-        legend = f"<h4>Incidents ({escape_html(mode)})</h4><div>Density of incidents</div>" + legend
-    if view.shows("incidents") and outside:
-        legend += f"<div><small>{escape_html(outside_note(outside))}</small></div>"
-    unplaced = len(incidents) - len(placed)
-    if view.shows("incidents") and unplaced:
-        legend += f"<div><small>{escape_html(not_on_map_note(unplaced))}</small></div>"
-    if view.shows("notes") and notes is not None:
-        groups.append(_notes(notes))
-        if not notes.empty:
-            legend += note_legend_html()
-    groups.append(_annotations(legend, incidents if view.shows("incidents") else None, marks))
+        groups.append(incidents_layer(spec))
+    if spec.notes is not None:
+        groups.append(_notes(spec.notes))
+    legend = legend_html(spec.legend)
+    groups.append(_annotations(legend, selected if view.shows("incidents") else None, marks))
     return groups
 
 
@@ -760,12 +796,17 @@ def view_map(
     return LayeredMap(
         base_map(layers, view, height=height),
         view_overlays(
-            view,
+            map_spec(
+                layers.regions,
+                view,
+                incidents,
+                deployments,
+                notes_in_view(layers.notes, view, start, end),
+                viewport=viewport,
+                focus=bool(marks),
+            ),
             incidents,
-            deployments,
             marks,
-            notes_in_view(layers.notes, view, start, end),
-            viewport,
         ),
     )
 
@@ -781,37 +822,29 @@ def build_map(
     return view_map(layers, view, height=height, highlight_id=highlight_id).merged()
 
 
-def incidents_layer(incidents: gpd.GeoDataFrame, view: ViewState, mode: str) -> folium.FeatureGroup:
-    """The incidents of a view drawn in ``mode``: points, clusters, hexes or heat."""
+def incidents_layer(spec: MapSpec) -> folium.FeatureGroup:
+    """The incidents of a map's spec drawn in its mode: points, clusters, hexes or heat."""
+    incidents, mode = spec.incidents, spec.mode
     group = folium.FeatureGroup(name=f"{LAYER_TITLES['incidents']} ({len(incidents):,}, {mode})")
+    options: dict[str, Any]
     if mode == "points":
-        group.add_child(
-            IncidentMarkers(incident_columns(incidents), "atlas-incident", {"rings": view.rings})
-        )
+        options = {"rings": spec.view.rings}
+        group.add_child(IncidentMarkers(incident_columns(incidents), "atlas-incident", options))
     elif mode == "clusters":
         group.add_child(ClusteredIncidents(incident_columns(incidents), "atlas-incident"))
     elif mode == "hexes":
-        cells = hex_cells(incidents, hex_resolution(view.zoom_level))
-        group.add_child(HexCells(hex_columns(cells), "atlas-hex"))
+        cells = hex_cells(incidents, spec.hex_resolution)
+        options = {"pane": PART_PANES["incident_areas"]}
+        group.add_child(HexCells(hex_columns(cells), "atlas-hex", options))
     elif mode == "heat":
-        # Weighted by fatalities, as the static export weighs its heat map.
-        weights = 1.0 + np.sqrt(incidents["fatalities"].fillna(0).clip(lower=0).to_numpy(float))
+        weights = style.heat_weights(incidents["fatalities"])
         heat = {**_points(incidents), "weight": weights.round(3).tolist()}
-        group.add_child(HeatPoints(heat, options={"radius": 18, "blur": 22, "minOpacity": 0.35}))
+        gradient = {str(stop): colour for stop, colour in style.HEAT_GRADIENT}
+        options = {**style.HEAT_OPTIONS, "gradient": gradient, "pane": PART_PANES["incident_areas"]}
+        group.add_child(HeatPoints(heat, options=options))
     else:
         raise ValueError(f"unknown drawing mode {mode!r}")
     return group
-
-
-def hex_legend_html() -> str:
-    """Legend of the hexagon colour ramp."""
-    parts = ["<h4>Incidents per hexagon</h4>"]
-    for label, colour in style.hex_legend():
-        parts.append(
-            f'<div><span class="swatch" style="background:{colour};border-radius:2px"></span>'
-            f"{escape_html(label)}</div>"
-        )
-    return "".join(parts)
 
 
 def region_map(
@@ -907,16 +940,13 @@ def deployment_map(
                 interactive=False,
             )
         )
-    legend = legend_html(
-        "points",
-        _present(style.EVENT_TYPE_COLOURS, nearby["event_type"]),
-        _present(style.MISSION_SYMBOLS, active["mission"]),
-    )
+    drawn = replace(view, agg="points", layers=(*view.layers, "incidents", "deployments"))
+    spec = map_spec(layers.regions, drawn, nearby, active)
     return LayeredMap(
         base_map(layers, view),
         [
             _deployments(active),
-            incidents_layer(nearby, replace(view, agg="points"), "points"),
-            _annotations(legend, nearby, marks),
+            incidents_layer(spec),
+            _annotations(legend_html(spec.legend), nearby, marks),
         ],
     )

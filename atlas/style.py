@@ -122,6 +122,33 @@ def incident_radii(fatalities: pd.Series) -> np.ndarray:
     return np.round(radii, 1)
 
 
+HEAT_GRADIENT: tuple[tuple[float, str], ...] = (
+    (0.25, "#0000ff"),
+    (0.45, "#00ffff"),
+    (0.6, "#00ff00"),
+    (0.8, "#ffff00"),
+    (1.0, "#ff0000"),
+)
+"""The heat surface's colours by share of the densest place, blue to red: the live map's heat
+layer takes it as its gradient, the slides interpolate the same stops."""
+HEAT_OPTIONS = {"radius": 18, "blur": 22, "minOpacity": 0.35}
+"""The live heat layer's spread, in screen pixels."""
+
+
+def heat_colour(share: float) -> str:
+    """The colour of the stop of :data:`HEAT_GRADIENT` at or above ``share`` (0 to 1)."""
+    for stop, colour in HEAT_GRADIENT:
+        if share <= stop:
+            return colour
+    return HEAT_GRADIENT[-1][1]
+
+
+def heat_weights(fatalities: pd.Series) -> np.ndarray:
+    """Each incident's weight in the heat surface: 1 plus the square root of its fatalities
+    (unknown counts as 0), so deadly places glow without one massacre hiding the rest."""
+    return 1.0 + np.sqrt(fatalities.astype("Float64").fillna(0).clip(lower=0).to_numpy(float))
+
+
 def event_colours(event_types: pd.Series) -> list[str]:
     """:func:`event_colour` for a whole column."""
     return [EVENT_TYPE_COLOURS.get(t, DEFAULT_EVENT_COLOUR) for t in event_types]

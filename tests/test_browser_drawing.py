@@ -130,11 +130,11 @@ def _expected_rings(layers: AtlasLayers) -> int:
 @pytest.mark.parametrize(
     ("view", "legend"),
     [
-        (ViewState(agg="points"), "Incidents (points)"),
-        (ViewState(agg="clusters"), "Incidents (clusters)"),
+        (ViewState(agg="points"), "Incidents by event type"),
+        (ViewState(agg="clusters"), "Incidents by event type, clustered"),
         (ViewState(agg="hexes"), "Incidents per hexagon"),
-        (ViewState(agg="heat"), "Incidents (heat)"),
-        (ViewState(agg="points", rings=True), "Incidents (points)"),
+        (ViewState(agg="heat"), "Density of incidents"),
+        (ViewState(agg="points", rings=True), "Incidents by event type"),
     ],
     ids=["points", "clusters", "hexes", "heat", "rings"],
 )

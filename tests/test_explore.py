@@ -176,7 +176,7 @@ def test_clusters_use_the_local_markercluster_plugin(layers):
     html = _render(layers, agg="clusters")
     assert "/app/static/vendor/markercluster/leaflet.markercluster.js" in html
     assert "atlasLayers.clusteredIncidents(" in html
-    assert "Incidents (clusters)" in html
+    assert "Incidents by event type, clustered" in html
 
 
 def test_hexes_draw_cells_not_markers(layers):

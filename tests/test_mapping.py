@@ -15,6 +15,7 @@ from atlas.export.describe import summarise
 from atlas.export.static_map import draw_view, export_style, new_figure, page_size
 from atlas.leaflet import PANES
 from atlas.mapping import build_map, legend_html, popup_html
+from atlas.mapspec import LegendEntry, LegendSection, Symbol
 from atlas.view import ViewState
 from tests.factories import incident_row, small_layers
 
@@ -113,7 +114,7 @@ def test_legend_lists_only_types_and_missions_present(layers):
     assert "Riots" not in html
     assert "MINUSMA" in html
     assert "EUTM Mali" in html
-    assert legend_html("points", [], []) == ""
+    assert legend_html(()) == ""
 
 
 def test_attribution_names_geonames_licence(layers):
@@ -215,7 +216,10 @@ def test_deployment_symbols_are_outlines_that_let_clicks_through():
 
 
 def test_the_legend_shows_the_outline_symbols():
-    html = legend_html("points", [], ["MINUSMA"])
+    symbol = Symbol(*style.mission_symbol("MINUSMA"))
+    html = legend_html(
+        (LegendSection("deployments", "Deployments", (LegendEntry("MINUSMA", symbol),)),)
+    )
     assert style.symbol_svg("circle", style.mission_symbol("MINUSMA")[1], 14) in html
 
 

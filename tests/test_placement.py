@@ -78,14 +78,16 @@ def test_a_map_with_every_incident_placed_has_no_note(layers):
 def test_exports_count_but_never_draw_an_incident_located_only_to_the_country(layers):
     from atlas.export.describe import summarise
     from atlas.export.static_map import _figures_lines, _legend_items
+    from atlas.mapspec import map_spec
 
     summary = summarise(layers, VIEW)
     assert summary.figures.incidents == 3
-    assert sorted(summary.placed["id"]) == ["IN-BURKINA", "IN-MALI"]
     assert dict(_figures_lines(summary))["Totals include"] == (
         "1 incident outside Mali and 1 incident not on the map (located only to the country)"
     )
-    incident_rows, _others = _legend_items(summary, 1.0)
+    spec = map_spec(layers.regions, VIEW, summary.incidents, summary.deployments)
+    assert sorted(spec.incidents["id"]) == ["IN-BURKINA", "IN-MALI"]
+    incident_rows, _others = _legend_items(spec, 1.0)
     assert "1 incident not on the map (located only to the country)" in [
         label for _handle, label, _bold in incident_rows
     ]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 
 import geopandas as gpd
 
-from atlas.aggregate import resolve_mode
 from atlas.attribution import SOURCE_OF_LAYER
 from atlas.export.licence import dataset_credits
-from atlas.filters import Headline, headline, on_map
+from atlas.filters import Headline, headline
 from atlas.mapping import view_layers
 from atlas.view import ViewState
 from loaders import AtlasLayers
@@ -42,8 +40,6 @@ class ViewSummary:
         The rows the view selects (:func:`atlas.mapping.view_layers`).
     figures
         Headline figures of those rows.
-    mode
-        How incidents are drawn: points, clusters, hexes or heat.
     """
 
     view: ViewState
@@ -54,12 +50,6 @@ class ViewSummary:
     incidents: gpd.GeoDataFrame
     deployments: gpd.GeoDataFrame
     figures: Headline
-    mode: str
-
-    @cached_property
-    def placed(self) -> gpd.GeoDataFrame:
-        """The incidents a map draws: all but those located only to the country."""
-        return self.incidents.loc[on_map(self.incidents)]
 
     @property
     def date_text(self) -> str:
@@ -149,5 +139,4 @@ def summarise(layers: AtlasLayers, view: ViewState, title: str | None = None) ->
         incidents=incidents,
         deployments=deployments,
         figures=headline(incidents, deployments),
-        mode=resolve_mode(view.agg, int(on_map(incidents).sum())),
     )

@@ -41,13 +41,27 @@ from matplotlib.path import Path as MarkerPath
 from matplotlib.text import Text
 
 from atlas import style
-from atlas.aggregate import hex_cells, hex_resolution
+from atlas.aggregate import hex_cells
 from atlas.export.describe import ViewSummary
 from atlas.extent import DEFAULT_ZOOM, MALI_EXTENT, SCREEN_PIXELS
+from atlas.extent import Extent as DegreeExtent
 from atlas.extent import view_extent as framed_extent
-from atlas.filters import not_on_map_note
 from atlas.mapping import neighbour_names, region_names
+from atlas.mapspec import (
+    DRAW_ORDER,
+    Dot,
+    LegendSection,
+    MapSpec,
+    Mark,
+    Pin,
+    Stroke,
+    Swatch,
+    Symbol,
+    draw_rank,
+    map_spec,
+)
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
+from atlas.view import ViewState
 from loaders import AtlasLayers
 
 PROJECTED_CRS = "EPSG:32630"
@@ -72,17 +86,25 @@ _MARKER_BOOST = {"*": 1.45, "^": 1.15, "D": 0.85}  # equal visual weight across 
 NOTE_LABEL_CHARS = 40  # of a note's text beside its pin
 _HEAT_GRID = 360  # cells across the density surface
 _HEAT_SIGMA = 0.012  # Gaussian width as a share of the map's width
+_HEAT_ALPHA = ((0.25, 0.45), (0.45, 0.6), (0.6, 0.7), (0.8, 0.8), (1.0, 0.88))
+"""Opacity of the heat surface at each stop of :data:`atlas.style.HEAT_GRADIENT`: the live
+layer fades with density the same way over the basemap."""
 _HEAT_COLOURS = LinearSegmentedColormap.from_list(
     "atlas_heat",
-    [
-        (0.0, (0.0, 0.0, 1.0, 0.0)),
-        (0.25, (0.0, 0.0, 1.0, 0.45)),
-        (0.45, (0.0, 1.0, 1.0, 0.6)),
-        (0.6, (0.0, 1.0, 0.0, 0.7)),
-        (0.8, (1.0, 1.0, 0.0, 0.8)),
-        (1.0, (1.0, 0.0, 0.0, 0.88)),
+    [(0.0, (0.0, 0.0, 1.0, 0.0))]
+    + [
+        (stop, (*matplotlib.colors.to_rgb(colour), alpha))
+        for (stop, colour), (_, alpha) in zip(style.HEAT_GRADIENT, _HEAT_ALPHA, strict=True)
     ],
 )
+ABOVE_MAP = len(DRAW_ORDER) + 1
+"""The ``zorder`` of the scale bar and the north arrow, above every part of the map."""
+
+
+def _z(part: str, step: int = 0) -> float:
+    """The ``zorder`` of ``part`` (:data:`atlas.mapspec.DRAW_ORDER`); ``step`` tenths above
+    it for a part drawn in several layers."""
+    return draw_rank(part) + step / 10
 
 
 class ExportError(RuntimeError):
@@ -188,15 +210,23 @@ class Extent:
 
 
 def view_extent(summary: ViewSummary, regions: gpd.GeoDataFrame | None = None) -> Extent:
-    """The part of the projected map the view shows, before fitting it to a page.
-
-    A view with a centre shows what the interactive map shows at its zoom; otherwise what
-    the interactive map opens on: the view's regions (given ``regions``, the layer), else
-    all of Mali (:func:`atlas.extent.view_extent`). As on screen, a centre nearer a pole than Web
-    Mercator reaches is taken at its limit; a centre too far east or west for the page's
-    projection is taken at the nearest longitude it draws well.
-    """
+    """The part of the projected map ``summary``'s view shows, before fitting it to a page:
+    :func:`projected_extent` of what it frames (:func:`atlas.extent.view_extent`, with
+    ``regions``, the layer; without, a view without a centre frames all of Mali)."""
     view = summary.view
+    framed = MALI_EXTENT if regions is None else framed_extent(regions, view)
+    return projected_extent(view, framed)
+
+
+def projected_extent(view: ViewState, framed: DegreeExtent) -> Extent:
+    """What a map of ``view`` shows in the slide's projection, ``framed`` being its extent in
+    degrees (:attr:`atlas.mapspec.MapSpec.extent`).
+
+    A view with a centre shows what the interactive map shows at its zoom, measured in the
+    slide's projection around the centre; otherwise ``framed`` itself. As on screen, a centre
+    nearer a pole than Web Mercator reaches is taken at its limit; a centre too far east or
+    west for the page's projection is taken at the nearest longitude it draws well.
+    """
     if view.lat is not None and view.lon is not None:
         zoom = view.zoom or DEFAULT_ZOOM
         lat = min(max(view.lat, -MERCATOR_MAX_LAT), MERCATOR_MAX_LAT)
@@ -210,7 +240,6 @@ def view_extent(summary: ViewSummary, regions: gpd.GeoDataFrame | None = None) -
         half_w = metres_per_px * SCREEN_PIXELS[0] / 2
         half_h = metres_per_px * SCREEN_PIXELS[1] / 2
         return Extent(x - half_w, x + half_w, y - half_h, y + half_h)
-    framed = MALI_EXTENT if regions is None else framed_extent(regions, view)
     xmin, ymin, xmax, ymax = _TO_MAP.transform_bounds(*framed, densify_pts=21)
     return Extent(xmin, xmax, ymin, ymax)
 
@@ -289,7 +318,7 @@ def _halo(width: float) -> list[patheffects.AbstractPathEffect]:
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
-def _draw_basemap(ax: Axes, layers: AtlasLayers, summary: ViewSummary, k: float) -> None:
+def _draw_basemap(ax: Axes, layers: AtlasLayers, spec: MapSpec, k: float) -> None:
     countries = _projected(layers.countries)
     is_mali = countries["iso_a3"] == "MLI"
     countries.loc[~is_mali].plot(
@@ -297,44 +326,49 @@ def _draw_basemap(ax: Axes, layers: AtlasLayers, summary: ViewSummary, k: float)
         color=style.NEIGHBOUR_FILL,
         edgecolor=style.BORDER_COLOUR,
         linewidth=0.8 * k,
-        zorder=1,
+        zorder=_z("basemap"),
     )
     countries.loc[is_mali].plot(
-        ax=ax, color=style.MALI_FILL, edgecolor=style.BORDER_COLOUR, linewidth=1.8 * k, zorder=1.1
+        ax=ax,
+        color=style.MALI_FILL,
+        edgecolor=style.BORDER_COLOUR,
+        linewidth=1.8 * k,
+        zorder=_z("basemap", 1),
     )
-    if summary.view.shows("regions"):
+    if spec.view.shows("regions"):
         regions = _projected(layers.regions)
         regions.boundary.plot(
             ax=ax,
             color=style.REGION_OUTLINE,
             linewidth=1.0 * k,
             linestyle=(0, (4, 3)),
-            zorder=2,
+            zorder=_z("regions"),
         )
-        chosen = regions["iso_code"].isin(summary.view.regions)
+        chosen = regions["iso_code"].isin(spec.view.regions)
         if chosen.any():  # as on screen: the chosen regions firm, the others dimmed
-            regions.loc[~chosen].plot(ax=ax, color="#ffffff", alpha=0.45, linewidth=0, zorder=2.1)
-            regions.loc[chosen].boundary.plot(ax=ax, color="#222222", linewidth=2.4 * k, zorder=2.2)
-    if summary.view.shows("rivers"):
+            regions.loc[~chosen].plot(
+                ax=ax, color="#ffffff", alpha=0.45, linewidth=0, zorder=_z("shading")
+            )
+            regions.loc[chosen].boundary.plot(
+                ax=ax, color="#222222", linewidth=2.4 * k, zorder=_z("shading", 1)
+            )
+    if spec.view.shows("rivers"):
         _projected(layers.rivers).plot(
-            ax=ax, color=style.RIVER_COLOUR, linewidth=2.0 * k, alpha=0.9, zorder=3
+            ax=ax, color=style.RIVER_COLOUR, linewidth=2.0 * k, alpha=0.9, zorder=_z("rivers")
         )
 
 
-def _marker_area(radius_px: float, k: float) -> float:
+def _marker_area(radius_px: Any, k: float) -> Any:
     # The screen draws a radius in CSS pixels (3/4 pt); scatter wants the marker's area in pt².
     return (2 * radius_px * 0.75 * k) ** 2
 
 
 def _incident_sizes(incidents: gpd.GeoDataFrame, k: float) -> np.ndarray:
-    fatalities = incidents["fatalities"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    radius = np.minimum(4.0 + 2.2 * np.sqrt(np.maximum(fatalities, 0)), 22.0)
-    radius[fatalities <= 0] = 4.0
-    return (2 * radius * 0.75 * k) ** 2
+    return _marker_area(style.incident_radii(incidents["fatalities"].astype("Float64")), k)
 
 
-def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> None:
-    incidents = summary.placed
+def _draw_points(ax: Axes, spec: MapSpec, extent: Extent, k: float) -> None:
+    incidents = spec.incidents
     x, y = _points_xy(incidents)
     inside = extent.contains(x, y)
     if not inside.any():
@@ -343,7 +377,7 @@ def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> No
     x, y = x[inside], y[inside]
     sizes = _incident_sizes(shown, k)
     colours = shown["event_type"].map(style.event_colour).to_numpy()
-    if summary.view.rings:
+    if spec.view.rings:
         radii = shown["geo_precision"].map(style.uncertainty_radius_m).to_numpy(dtype=float)
         ringed = radii > 0
         if ringed.any():
@@ -356,7 +390,7 @@ def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> No
                 edgecolor=colours[ringed],
                 linewidth=0.8 * k,
                 linestyle=(0, (3, 3)),
-                zorder=4.5,
+                zorder=_z("rings"),
             )
     order = np.argsort(-sizes, kind="stable")  # big markers first, so small ones stay visible
     ax.scatter(
@@ -367,15 +401,15 @@ def _draw_points(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> No
         alpha=0.85,
         edgecolors="white",
         linewidths=0.7 * k,
-        zorder=5,
+        zorder=_z("incidents"),
         # Thousands of vector markers make a PDF slow to write and to open; past this many
         # the markers alone become an image at the page's resolution (text stays vector).
         rasterized=len(x) > RASTER_MARKERS_ABOVE,
     )
 
 
-def _draw_hexes(ax: Axes, summary: ViewSummary, k: float) -> None:
-    cells = hex_cells(summary.placed, hex_resolution(summary.view.zoom_level))
+def _draw_hexes(ax: Axes, spec: MapSpec, k: float) -> None:
+    cells = hex_cells(spec.incidents, spec.hex_resolution)
     if cells.empty:
         return
     cells = cells.to_crs(PROJECTED_CRS)
@@ -385,7 +419,7 @@ def _draw_hexes(ax: Axes, summary: ViewSummary, k: float) -> None:
         alpha=0.8,
         edgecolor="white",
         linewidth=0.5 * k,
-        zorder=4,
+        zorder=_z("incident_areas"),
     )
 
 
@@ -394,12 +428,11 @@ def _gaussian_matrix(n: int, sigma: float) -> np.ndarray:
     return np.exp(-0.5 * ((index[:, None] - index[None, :]) / sigma) ** 2)
 
 
-def _draw_heat(ax: Axes, summary: ViewSummary, extent: Extent) -> None:
-    x, y = _points_xy(summary.placed)
+def _draw_heat(ax: Axes, spec: MapSpec, extent: Extent) -> None:
+    x, y = _points_xy(spec.incidents)
     if x.size == 0:
         return
-    fatalities = summary.placed["fatalities"].astype("Float64").fillna(0).to_numpy(float)
-    weights = 1.0 + np.sqrt(np.maximum(fatalities, 0))  # as the interactive heat layer weighs
+    weights = style.heat_weights(spec.incidents["fatalities"])
     nx = _HEAT_GRID
     ny = max(2, round(nx * extent.height / extent.width))
     grid, _, _ = np.histogram2d(
@@ -423,12 +456,12 @@ def _draw_heat(ax: Axes, summary: ViewSummary, extent: Extent) -> None:
         vmin=0.0,
         vmax=1.0,
         interpolation="bilinear",
-        zorder=4,
+        zorder=_z("incident_areas"),
     )
 
 
-def _draw_deployments(ax: Axes, summary: ViewSummary, extent: Extent, k: float) -> None:
-    deployments = summary.deployments
+def _draw_deployments(ax: Axes, spec: MapSpec, extent: Extent, k: float) -> None:
+    deployments = spec.deployments
     x, y = _points_xy(deployments)
     if x.size == 0:
         return
@@ -447,9 +480,9 @@ def _draw_deployments(ax: Axes, summary: ViewSummary, extent: Extent, k: float) 
             edgecolors=colour,
             linewidths=2.0 * k,
             path_effects=_halo(4.2 * k),
-            # An outline with an empty middle, as on screen: above the incidents (zorder 5)
-            # it marks the site without hiding what happened there.
-            zorder=6,
+            # An outline with an empty middle, as on screen: above the incidents it marks
+            # the site without hiding what happened there.
+            zorder=_z("deployments"),
         )
 
 
@@ -502,15 +535,15 @@ def _label_sides(
     ]
 
 
-def _symbol_points(summary: ViewSummary, extent: Extent) -> tuple[np.ndarray, np.ndarray]:
+def _symbol_points(spec: MapSpec, extent: Extent) -> tuple[np.ndarray, np.ndarray]:
     """The centres of the incident and deployment symbols drawn on the map, which names avoid."""
     xs, ys = [], []
-    if summary.view.shows("incidents") and summary.mode in ("points", "clusters"):
-        x, y = _points_xy(summary.placed)
+    if "incidents" in spec.parts:
+        x, y = _points_xy(spec.incidents)
         xs.append(x)
         ys.append(y)
-    if summary.view.shows("deployments"):
-        x, y = _points_xy(summary.deployments)
+    if "deployments" in spec.parts:
+        x, y = _points_xy(spec.deployments)
         xs.append(x)
         ys.append(y)
     if not xs:
@@ -521,13 +554,13 @@ def _symbol_points(summary: ViewSummary, extent: Extent) -> tuple[np.ndarray, np
 
 
 def _draw_area_names(
-    ax: Axes, layers: AtlasLayers, summary: ViewSummary, extent: Extent, k: float
+    ax: Axes, layers: AtlasLayers, spec: MapSpec, extent: Extent, k: float
 ) -> None:
     """Region names (with the regions layer) and neighbours' names, in spaced capitals under
     the symbols, as on screen (:func:`atlas.mapping.region_names`)."""
     names = (
         [(name, "region") for name in region_names(layers.regions)]
-        if (summary.view.shows("regions"))
+        if "area_names" in spec.parts
         else []
     )
     names += [(name, "country") for name in neighbour_names(layers.countries)]
@@ -553,14 +586,12 @@ def _draw_area_names(
             fontstyle="normal" if kind == "region" else "italic",
             color="#7a6a55" if kind == "region" else "#8d877c",
             alpha=0.85,
-            zorder=2.5,
+            zorder=_z("area_names"),
             path_effects=_halo(2.0 * k),
         )
 
 
-def _draw_towns(
-    ax: Axes, layers: AtlasLayers, summary: ViewSummary, extent: Extent, k: float
-) -> None:
+def _draw_towns(ax: Axes, layers: AtlasLayers, spec: MapSpec, extent: Extent, k: float) -> None:
     towns = layers.towns
     x, y = _points_xy(towns)
     inside = extent.contains(x, y)
@@ -574,22 +605,18 @@ def _draw_towns(
         c=style.TOWN_COLOUR,
         edgecolors="white",
         linewidths=0.8 * k,
-        zorder=7,
+        zorder=_z("towns"),
     )
-    zoomed = (summary.view.zoom or DEFAULT_ZOOM) >= LABEL_ZOOM
+    zoomed = (spec.view.zoom or DEFAULT_ZOOM) >= LABEL_ZOOM
     labelled = inside & ((ranks <= 2) | zoomed)
     names = towns["name"].to_numpy()
     # As on screen: each name goes on the side of its dot that covers the fewest symbols;
     # higher ranks are placed first, and a name that would overlap one placed is left out.
     axes_pt = ax.bbox.width * 72 / ax.figure.dpi
     unit_per_pt = extent.width / axes_pt
-    symbols_x, symbols_y = _symbol_points(summary, extent)
+    symbols_x, symbols_y = _symbol_points(spec, extent)
     px = 0.75 * k * unit_per_pt  # one screen pixel, in map units
-    bases_x, bases_y = (
-        _points_xy(summary.deployments)
-        if summary.view.shows("deployments")
-        else (np.empty(0), np.empty(0))
-    )
+    bases_x, bases_y = _points_xy(spec.deployments)
     ring = DEPLOYMENT_RADIUS_PX * px
     placed: list[_Box] = []
     for i in sorted(np.flatnonzero(labelled), key=lambda i: (ranks[i], i)):
@@ -621,7 +648,7 @@ def _draw_towns(
             fontweight="bold",
             color=style.TOWN_COLOUR,
             path_effects=_halo(3 * k),
-            zorder=8,
+            zorder=_z("town_labels"),
             clip_on=True,
         )
 
@@ -669,7 +696,7 @@ def _draw_notes(ax: Axes, notes: gpd.GeoDataFrame, extent: Extent, k: float) -> 
     if not inside.any():
         return
     size = _pin_size(k) ** 2
-    for marker, colour, order in ((_NOTE_PIN, NOTE_COLOUR, 8.5), (_NOTE_DOT, NOTE_DOT_COLOUR, 8.6)):
+    for marker, colour, order in ((_NOTE_PIN, NOTE_COLOUR, 0), (_NOTE_DOT, NOTE_DOT_COLOUR, 1)):
         ax.scatter(
             x[inside],
             y[inside],
@@ -678,7 +705,7 @@ def _draw_notes(ax: Axes, notes: gpd.GeoDataFrame, extent: Extent, k: float) -> 
             c=colour,
             edgecolors="white" if marker is _NOTE_PIN else "none",
             linewidths=1.1 * k,
-            zorder=order,
+            zorder=_z("notes", order),
         )
     for i in np.flatnonzero(inside):
         ax.annotate(
@@ -690,7 +717,7 @@ def _draw_notes(ax: Axes, notes: gpd.GeoDataFrame, extent: Extent, k: float) -> 
             fontweight="bold",
             color=NOTE_COLOUR,
             path_effects=_halo(3 * k),
-            zorder=8.7,
+            zorder=_z("notes", 2),
             annotation_clip=True,
         )
 
@@ -729,7 +756,7 @@ def _draw_scale_bar(ax: Axes, extent: Extent, k: float) -> None:
             facecolor="white",
             edgecolor="none",
             alpha=0.8,
-            zorder=9,
+            zorder=ABOVE_MAP,
         )
     )
     quarter = length / 4
@@ -742,7 +769,7 @@ def _draw_scale_bar(ax: Axes, extent: Extent, k: float) -> None:
                 facecolor="#222222" if i % 2 == 0 else "white",
                 edgecolor="#222222",
                 linewidth=0.8 * k,
-                zorder=10,
+                zorder=ABOVE_MAP + 1,
             )
         )
     for position, value in ((0.0, 0), (0.5, km / 2), (1.0, km)):
@@ -755,7 +782,7 @@ def _draw_scale_bar(ax: Axes, extent: Extent, k: float) -> None:
             va="bottom",
             fontsize=10 * k,
             color="#222222",
-            zorder=10,
+            zorder=ABOVE_MAP + 1,
         )
 
 
@@ -778,7 +805,7 @@ def _draw_north_arrow(ax: Axes, extent: Extent, k: float) -> None:
             "color": "#222222",
             "linewidth": 2.2 * k,
         },
-        zorder=10,
+        zorder=ABOVE_MAP + 1,
     )
     ax.annotate(
         "N",
@@ -792,7 +819,7 @@ def _draw_north_arrow(ax: Axes, extent: Extent, k: float) -> None:
         fontweight="bold",
         color="#222222",
         path_effects=_halo(3 * k),
-        zorder=10,
+        zorder=ABOVE_MAP + 1,
     )
 
 
@@ -871,77 +898,31 @@ def _bare(ax: Axes, extent: Extent, line_width: float) -> None:
 _LegendItem = tuple[Artist, str, bool]  # handle, label, is a heading
 
 
-def _legend_items(
-    summary: ViewSummary, k: float, notes: gpd.GeoDataFrame | None = None
-) -> tuple[list[_LegendItem], list[_LegendItem]]:
-    """Legend rows of the layers shown: the incidents' section, then everything else
-    (``notes`` are the notes drawn, if any)."""
-    items: list[_LegendItem] = []
-    blank = Line2D([], [], linestyle="none")
-    view = summary.view
-    incidents = summary.placed
-    if view.shows("incidents"):
-        mode = summary.mode
-        unplaced = len(summary.incidents) - len(incidents)
-        if unplaced:
-            items.append((blank, not_on_map_note(unplaced), False))
-        if incidents.empty:
-            if not unplaced:
-                items.append((blank, "Incidents: none in this view", True))
-        elif mode in ("points", "clusters"):
-            heading = "Incidents" if mode == "points" else "Incidents (clustered on screen)"
-            items.append((blank, heading, True))
-            present = set(incidents["event_type"])
-            for event_type, colour in style.EVENT_TYPE_COLOURS.items():
-                if event_type in present:
-                    items.append((_dot(colour, 5.0, k), event_type, False))
-            if present - set(style.EVENT_TYPE_COLOURS):
-                items.append((_dot(style.DEFAULT_EVENT_COLOUR, 5.0, k), "Other", False))
-            for deaths in (1, 10, 20):
-                radius = style.incident_radius(deaths)
-                items.append(
-                    (
-                        _dot("#9a9a9a", radius, k),
-                        f"{deaths} fatalit" + ("y" if deaths == 1 else "ies"),
-                        False,
-                    )
-                )
-        elif mode == "hexes":
-            items.append((blank, "Incidents per hexagon", True))
-            for label, colour in style.hex_legend():
-                items.append((Patch(facecolor=colour, edgecolor="white"), label, False))
-        else:
-            items.append((blank, "Density of incidents", True))
-            for share, label in ((0.35, "lower"), (0.7, "higher"), (1.0, "highest")):
-                items.append((Patch(facecolor=_HEAT_COLOURS(share)), label, False))
-    incident_rows, items = items, []
-    if view.shows("deployments") and not summary.deployments.empty:
-        items.append((blank, "Deployments", True))
-        present = set(summary.deployments["mission"])
-        missions = [m for m in style.MISSION_SYMBOLS if m in present]
-        missions += sorted(str(m) for m in present - set(style.MISSION_SYMBOLS))
-        for mission in missions:
-            symbol, colour = style.mission_symbol(mission)
-            marker = _SYMBOL_MARKERS.get(symbol, "o")
-            size = 2 * 7.0 * 0.75 * k * _MARKER_BOOST.get(marker, 1.0)
-            items.append(
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker=marker,
-                        markersize=size,
-                        markerfacecolor="none",  # hollow, as the map draws bases
-                        markeredgecolor=colour,
-                        markeredgewidth=1.6 * k,
-                    ),
-                    mission,
-                    False,
-                )
-            )
-    if notes is not None and not notes.empty:
-        pin = Line2D(
+def _legend_handle(mark: Mark | None, k: float) -> Artist:
+    """The matplotlib handle that draws a legend entry's mark."""
+    if isinstance(mark, Dot):
+        return _dot(mark.colour, mark.radius_px, k)
+    if isinstance(mark, Swatch):
+        return Patch(facecolor=mark.colour, edgecolor="white")
+    if isinstance(mark, Symbol):
+        marker = _SYMBOL_MARKERS.get(mark.shape, "o")
+        return Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=marker,
+            markersize=2 * 7.0 * 0.75 * k * _MARKER_BOOST.get(marker, 1.0),
+            markerfacecolor="none",  # hollow, as the map draws bases
+            markeredgecolor=mark.colour,
+            markeredgewidth=1.6 * k,
+        )
+    if isinstance(mark, Stroke):
+        line = Line2D([], [], color=mark.colour, linewidth=mark.width_px * k)
+        if mark.dashed:
+            line.set_linestyle((0, (4, 3)))
+        return line
+    if isinstance(mark, Pin):
+        return Line2D(
             [],
             [],
             linestyle="none",
@@ -950,22 +931,23 @@ def _legend_items(
             markerfacecolor=NOTE_COLOUR,
             markeredgecolor="white",
         )
-        items.append((pin, "Analysts' note", False))
-    if view.shows("towns"):
-        items.append((_dot(style.TOWN_COLOUR, 4.0, k), "Town", False))
-    if view.shows("regions"):
-        items.append(
-            (
-                Line2D(
-                    [], [], color=style.REGION_OUTLINE, linestyle=(0, (4, 3)), linewidth=1.2 * k
-                ),
-                "Region boundary",
-                False,
-            )
-        )
-    if view.shows("rivers"):
-        items.append((Line2D([], [], color=style.RIVER_COLOUR, linewidth=2 * k), "River", False))
-    return incident_rows, items
+    return Line2D([], [], linestyle="none")
+
+
+def _section_items(section: LegendSection, k: float) -> list[_LegendItem]:
+    blank = Line2D([], [], linestyle="none")
+    items: list[_LegendItem] = [(blank, section.title, True)]
+    items += [(_legend_handle(e.mark, k), e.label, False) for e in section.entries]
+    return items
+
+
+def _legend_items(spec: MapSpec, k: float) -> tuple[list[_LegendItem], list[_LegendItem]]:
+    """The legend of ``spec``, entry by entry: the incidents' section, then every other."""
+    first: list[_LegendItem] = []
+    rest: list[_LegendItem] = []
+    for section in spec.legend:
+        (first if section.part == "incidents" else rest).extend(_section_items(section, k))
+    return first, rest
 
 
 def _dot(colour: str, radius_px: float, k: float) -> Line2D:
@@ -1037,23 +1019,24 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     ax = fig.add_axes(lay.map_rect)
     map_w_in = lay.map_rect[2] * page.width_in
     map_h_in = lay.map_rect[3] * page.height_in
-    extent = view_extent(summary, layers.regions).fitted(map_w_in / map_h_in)
-    ax.set_facecolor(style.BASEMAP_BACKGROUND)
-    _draw_basemap(ax, layers, summary, k)
-    _draw_area_names(ax, layers, summary, extent, k)
-    if summary.view.shows("incidents") and not summary.placed.empty:
-        if summary.mode == "hexes":
-            _draw_hexes(ax, summary, k)
-        elif summary.mode == "heat":
-            _draw_heat(ax, summary, extent)
-        else:
-            _draw_points(ax, summary, extent, k)
-    if summary.view.shows("deployments"):
-        _draw_deployments(ax, summary, extent, k)
-    if summary.view.shows("towns"):
-        _draw_towns(ax, layers, summary, extent, k)
     notes = view_notes(layers, summary)
-    _draw_notes(ax, notes, extent, k)
+    view = summary.view
+    spec = map_spec(layers.regions, view, summary.incidents, summary.deployments, notes)
+    extent = projected_extent(view, spec.extent).fitted(map_w_in / map_h_in)
+    ax.set_facecolor(style.BASEMAP_BACKGROUND)
+    _draw_basemap(ax, layers, spec, k)
+    _draw_area_names(ax, layers, spec, extent, k)
+    if "incident_areas" in spec.parts and spec.mode == "hexes":
+        _draw_hexes(ax, spec, k)
+    elif "incident_areas" in spec.parts:
+        _draw_heat(ax, spec, extent)
+    elif "incidents" in spec.parts:
+        _draw_points(ax, spec, extent, k)
+    _draw_deployments(ax, spec, extent, k)
+    if "towns" in spec.parts:
+        _draw_towns(ax, layers, spec, extent, k)
+    if spec.notes is not None:
+        _draw_notes(ax, spec.notes, extent, k)
     _bare(ax, extent, k)
     _draw_scale_bar(ax, extent, k)
     _draw_north_arrow(ax, extent, k)
@@ -1073,12 +1056,14 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
             fig.text(values_x, cursor, line, fontsize=12 * k, va="top", fontweight="bold")
             cursor -= lay.fy(12 * 1.45 * k / 72)
     cursor -= lay.fy(0.15 * k)
-    first, rest = _legend_items(summary, k, notes)
+    first, rest = _legend_items(spec, k)
     items = first + rest
     if items:
         available_in = (cursor - lay.map_rect[1]) * page.height_in
         row_in = 11.5 * 1.75 * k / 72
-        columns = 1 if len(items) * row_in <= available_in or not first or not rest else 2
+        one_column_w_in = lay.panel_w * page.width_in - 0.35 * k
+        lines = sum(len(_wrap(label, one_column_w_in, 11.5 * k)) for _, label, _ in items)
+        columns = 1 if lines * row_in <= available_in or not first or not rest else 2
         if columns == 2:
             # Incidents fill the first column and the other layers the second (the legend
             # fills columns top down), so no section is split between columns.
@@ -1089,7 +1074,8 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
         label_w_in = lay.panel_w * page.width_in / columns
         legend = fig.legend(
             [handle for handle, _, _ in items],
-            [fit_line(label, label_w_in, legend_pt) for _, label, _ in items],
+            # Long names wrap, never cut (the handle's width taken off the line).
+            ["\n".join(_wrap(label, label_w_in - 0.35 * k, legend_pt)) for _, label, _ in items],
             loc="upper left",
             bbox_to_anchor=(lay.panel_x - lay.fx(0.08 * k), cursor),
             bbox_transform=fig.transFigure,

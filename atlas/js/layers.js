@@ -79,7 +79,7 @@
     for (var i = 0, n = size(data); i < n; i++) {
       L.polygon(data.outline[i], {
         color: '#ffffff', weight: 0.6, fillColor: data.colour[i], fillOpacity: 0.75,
-        className: opts.className, pane: 'atlasShading'
+        className: opts.className, pane: opts.pane
       }).bindTooltip(data.label[i], {sticky: true}).addTo(group);
     }
   }
@@ -310,12 +310,29 @@
   /* The legend (opts.html, built from escaped text only), on the map for as long as its
      group is: when the app swaps the overlays for another range, the old legend leaves
      with them. */
+  /* The legend (escaped HTML) under a button that folds it away, so what lies under it can
+     be seen and clicked; folded or not, it stays so for the next overlays of the page. */
   function legend(parent, opts) {
     var control = L.control({position: 'bottomright'});
     control.onAdd = function () {
       var d = L.DomUtil.create('div', 'atlas-legend');
-      d.innerHTML = opts.html;
+      var button = L.DomUtil.create('button', 'atlas-legend-toggle', d);
+      button.type = 'button';
+      button.textContent = 'Legend';
+      var body = L.DomUtil.create('div', 'atlas-legend-body', d);
+      body.innerHTML = opts.html;
+      function fold(folded) {
+        d.classList.toggle('atlas-legend-folded', folded);
+        button.setAttribute('aria-expanded', String(!folded));
+        button.title = folded ? 'Show the legend' : 'Fold the legend away';
+      }
+      fold(Boolean(global.__atlasLegendFolded));
+      L.DomEvent.on(button, 'click', function () {
+        global.__atlasLegendFolded = !d.classList.contains('atlas-legend-folded');
+        fold(global.__atlasLegendFolded);
+      });
       L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
       return d;
     };
     function show() { if (parent._map && !control._map) { control.addTo(parent._map); } }

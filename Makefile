@@ -72,6 +72,7 @@ bench: setup dev browser postgis
 	$(PY) -m bench.slider_bench
 	$(PY) -m bench.slider_bench --page incidents
 	$(PY) -m bench.load --sessions 40 --json
+	$(PY) -m bench.cold_start --runs 5 --json
 	$(PY) -m bench.shared_store map --events 1000000 --json
 	$(PY) -m bench.shared_store replicas --replicas 2 --sessions 20 --json
 

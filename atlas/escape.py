@@ -85,9 +85,11 @@ def script_json(value: Any) -> str:
     """Serialise ``value`` as JSON that is safe to place inside an inline ``<script>``.
 
     The result cannot close the script element or open an HTML comment, whatever the
-    strings in ``value`` contain.
+    strings in ``value`` contain. It is ASCII only (other characters as ``\\uXXXX``): Python
+    keeps such text at one byte a character, where one dash or curly quote among the
+    megabytes of a map's incidents would make it keep all of them at two or four.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     # One pass of str.replace a character: a translation table is read character by
     # character, which for megabytes of incidents costs as much as the serialising.
     for char, escaped in _SCRIPT_ESCAPES.items():

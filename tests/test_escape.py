@@ -1,5 +1,6 @@
 import json
 import math
+import sys
 
 import pandas as pd
 import pytest
@@ -44,3 +45,12 @@ def test_escaping_a_whole_column_equals_escaping_each_value():
     values = [HOSTILE, "Ségou & Ménaka", "&amp; already", "", "{}$`\\", "Tombouctou\u2028"]
     column = pd.Series([*values, None], dtype="string")
     assert escape_html_all(column) == [escape_html(v) for v in values] + [""]
+
+
+def test_script_json_is_ascii_and_reads_back_as_given():
+    value = {"name": "Ménaka – “Ansongo” 𝔸 ٱلنيجر", "n": [1, 2.5, None]}
+    text = script_json(value)
+    assert text.isascii()
+    assert json.loads(text) == value
+    # Python keeps ASCII text at one byte a character, whatever the data's alphabet.
+    assert sys.getsizeof(script_json(["x" * 1000 + "–"])) < 1100

@@ -10,6 +10,8 @@ reader can still ask for points or clusters at any count.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import h3
 import numpy as np
@@ -75,6 +77,101 @@ def _cells(lats: np.ndarray, lons: np.ndarray, resolution: int) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class CellCounts:
+    """Incidents and fatalities per H3 cell at one resolution: what a hexagon map draws.
+
+    Counts from different places (incidents held in the process, sums a database returned)
+    add up cell by cell, so a map of both draws exactly what one count over all their
+    incidents would. ``cells`` are ascending and unique, as ``uint64`` H3 indexes; the
+    arrays are read-only, so a cached count can be handed to every caller. Two counts are
+    equal when they count the same cells the same.
+    """
+
+    resolution: int
+    cells: np.ndarray
+    incidents: np.ndarray
+    fatalities: np.ndarray
+
+    @classmethod
+    def summed(
+        cls, resolution: int, cells: np.ndarray, incidents: np.ndarray, fatalities: np.ndarray
+    ) -> CellCounts:
+        """Counts per cell from rows that may name a cell more than once (they are added)."""
+        if not len(cells) == len(incidents) == len(fatalities):
+            raise ValueError(
+                f"cells, incidents and fatalities differ in length: "
+                f"{len(cells)}, {len(incidents)}, {len(fatalities)}"
+            )
+        found, which = np.unique(np.asarray(cells, dtype=np.uint64), return_inverse=True)
+        return cls(
+            resolution,
+            _frozen(found),
+            _frozen(_summed(which, incidents, len(found))),
+            _frozen(_summed(which, fatalities, len(found))),
+        )
+
+    @classmethod
+    def of(cls, incidents: gpd.GeoDataFrame, resolution: int) -> CellCounts:
+        """Count ``incidents`` (with ``fatalities``, unknown as 0) per cell at ``resolution``,
+        from their precomputed cell column when they have one."""
+        column = cell_column(resolution)
+        if column in incidents:
+            cells = incidents[column].to_numpy(dtype=np.uint64)
+        else:
+            cells = _cells(
+                incidents.geometry.y.to_numpy(), incidents.geometry.x.to_numpy(), resolution
+            )
+        # Counting integers with numpy: a pandas groupby over a million strings took ten
+        # times as long.
+        deaths = incidents["fatalities"].fillna(0).to_numpy(dtype=np.int64)
+        return cls.summed(resolution, cells, np.ones(len(cells), dtype=np.int64), deaths)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CellCounts):
+            return NotImplemented
+        return self.resolution == other.resolution and all(
+            np.array_equal(mine, theirs)
+            for mine, theirs in zip(
+                (self.cells, self.incidents, self.fatalities),
+                (other.cells, other.incidents, other.fatalities),
+                strict=True,
+            )
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.resolution, len(self.cells), int(self.incidents.sum())))
+
+    def add(self, other: CellCounts) -> CellCounts:
+        """The counts of both, cell by cell."""
+        if other.resolution != self.resolution:
+            raise ValueError(
+                f"cannot add counts at resolution {other.resolution} "
+                f"to counts at resolution {self.resolution}"
+            )
+        return CellCounts.summed(
+            self.resolution,
+            np.concatenate([self.cells, other.cells]),
+            np.concatenate([self.incidents, other.incidents]),
+            np.concatenate([self.fatalities, other.fatalities]),
+        )
+
+    def hex_cells(self) -> gpd.GeoDataFrame:
+        """The hexagons to draw (:func:`hex_cells_from_counts`)."""
+        return hex_cells_from_counts(self.cells, self.incidents, self.fatalities)
+
+
+def _summed(which: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    weights = np.asarray(values, dtype=np.int64)
+    # Whole numbers summed as floats are exact below 2**53, far above any count here.
+    return np.bincount(which, weights=weights, minlength=size).astype(np.int64)
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    values.setflags(write=False)
+    return values
+
+
 def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     """Count incidents and fatalities per H3 cell.
 
@@ -84,21 +181,40 @@ def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
         One row per non-empty cell: ``cell`` (H3 index), ``incidents``, ``fatalities``
         (unknown counted as 0) and the hexagon ``geometry`` in EPSG:4326, most incidents first.
     """
-    columns = ["cell", "incidents", "fatalities", "geometry"]
     if incidents.empty:
-        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs="EPSG:4326")
-    column = cell_column(resolution)
-    if column in incidents:
-        cells = incidents[column].to_numpy(dtype=np.uint64)
-    else:
-        cells = _cells(incidents.geometry.y.to_numpy(), incidents.geometry.x.to_numpy(), resolution)
-    # Counting integers with numpy: a pandas groupby over a million strings took ten times as long.
-    found, which, counts = np.unique(cells, return_inverse=True, return_counts=True)
-    deaths = incidents["fatalities"].fillna(0).to_numpy(dtype=np.int64)
-    fatalities = np.bincount(which, weights=deaths, minlength=len(found)).astype(np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        return hex_cells_from_counts(none, none, none)
+    counted = CellCounts.of(incidents, resolution)
+    return hex_cells_from_counts(counted.cells, counted.incidents, counted.fatalities)
+
+
+HEX_COLUMNS = ["cell", "incidents", "fatalities", "geometry"]
+
+
+def hex_cells_from_counts(
+    cells: np.ndarray, incidents: np.ndarray, fatalities: np.ndarray
+) -> gpd.GeoDataFrame:
+    """The hexagons of cells already counted, as :func:`hex_cells` returns them.
+
+    Parameters
+    ----------
+    cells
+        H3 indexes of one resolution as integers, each once.
+    incidents, fatalities
+        The counts of each cell, in the order of ``cells``.
+    """
+    if not len(cells) == len(incidents) == len(fatalities):
+        raise ValueError(
+            f"cells, incidents and fatalities differ in length: "
+            f"{len(cells)}, {len(incidents)}, {len(fatalities)}"
+        )
+    if not len(cells):
+        return gpd.GeoDataFrame(columns=HEX_COLUMNS, geometry="geometry", crs="EPSG:4326")
+    cells = np.asarray(cells, dtype=np.uint64)
+    counts = np.asarray(incidents, dtype=np.int64)
     # Hex strings of one resolution have one length, so integer order is the strings' order.
-    order = np.lexsort((found, -counts))
-    names = [h3.int_to_str(int(cell)) for cell in found[order]]
+    order = np.lexsort((cells, -counts))
+    names = [h3.int_to_str(int(cell)) for cell in cells[order]]
     shapes = [
         Polygon([(round(lon, 4), round(lat, 4)) for lat, lon in h3.cell_to_boundary(name)])
         for name in names
@@ -106,8 +222,8 @@ def hex_cells(incidents: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     counted = pd.DataFrame(
         {
             "cell": names,
-            "incidents": counts[order].astype(np.int64),
-            "fatalities": fatalities[order],
+            "incidents": counts[order],
+            "fatalities": np.asarray(fatalities, dtype=np.int64)[order],
         }
     )
-    return gpd.GeoDataFrame(counted, geometry=shapes, crs="EPSG:4326")[columns]
+    return gpd.GeoDataFrame(counted, geometry=shapes, crs="EPSG:4326")[HEX_COLUMNS]

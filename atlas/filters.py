@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from atlas.aggregate import CellCounts
 from atlas.lineage import expand_actors
 from atlas.text import plural
 from atlas.view import ViewState
@@ -21,6 +23,23 @@ def _timestamp(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+BBox = tuple[float, float, float, float]
+"""A box on the map: its west, south, east and north edges in degrees (EPSG:4326)."""
+
+
+def check_bbox(bbox: BBox) -> None:
+    """Raise ValueError naming ``bbox`` unless it is four finite degrees, west to east and
+    south to north (a box across the antimeridian is not one: Mali is far from it)."""
+    try:
+        west, south, east, north = (float(edge) for edge in bbox)
+    except (TypeError, ValueError):
+        raise ValueError(f"bbox {bbox!r} is not four numbers (west, south, east, north)") from None
+    if not all(math.isfinite(edge) for edge in (west, south, east, north)):
+        raise ValueError(f"bbox {bbox!r} has an edge that is not a finite number")
+    if west > east or south > north:
+        raise ValueError(f"bbox {bbox!r} ends before it starts (west > east or south > north)")
+
+
 @dataclass(frozen=True)
 class IncidentFilter:
     """A view's selection of incidents, resolved: what :func:`select_incidents` applies, in a
@@ -28,7 +47,9 @@ class IncidentFilter:
 
     ``actors`` are already widened by the lineage; ``sub_type_parents`` are the event types
     the chosen sub-types belong to (an event type chosen without one of its sub-types keeps
-    all its incidents).
+    all its incidents). ``bbox`` keeps the incidents whose point lies inside the box, edges
+    included; an incident located only to the country (:func:`on_map`) is in no box, since
+    its point is the country's centre, not where it happened.
     """
 
     start: date
@@ -41,6 +62,11 @@ class IncidentFilter:
     families: tuple[str, ...] = ()
     min_fatalities: int = 0
     precise_only: bool = False
+    bbox: BBox | None = None
+
+    def __post_init__(self) -> None:
+        if self.bbox is not None:
+            check_bbox(self.bbox)
 
 
 class ImportedIncidents(Protocol):
@@ -82,6 +108,11 @@ class ImportedIncidents(Protocol):
 
     def restricted(self, regions: frozenset[str]) -> ImportedIncidents:
         """The same, with only the incidents inside ``regions``."""
+        ...
+
+    def totals(self, chosen: IncidentFilter, resolution: int) -> ViewTotals:
+        """The figures of the incidents ``chosen`` selects, counted where they are kept
+        (:func:`totals_of`, with the cells at ``resolution``): no row travels."""
         ...
 
 
@@ -197,23 +228,71 @@ def apply_filter(incidents: gpd.GeoDataFrame, chosen: IncidentFilter) -> gpd.Geo
         mask &= selected["fatalities"].fillna(0) >= chosen.min_fatalities
     if chosen.precise_only:
         mask &= selected["geo_precision"] < IMPRECISE
+    if chosen.bbox is not None:
+        mask &= inside_bbox(selected, chosen.bbox)
     return selected if bool(mask.all()) else selected.loc[mask]
 
 
+def inside_bbox(incidents: gpd.GeoDataFrame, bbox: BBox) -> pd.Series:
+    """Row by row, whether an incident's point lies inside ``bbox``, edges included.
+
+    An incident located only to the country is never inside (see :class:`IncidentFilter`).
+    """
+    west, south, east, north = bbox
+    points = incidents.geometry
+    inside = points.x.between(west, east) & points.y.between(south, north)
+    return on_map(incidents) & inside
+
+
 def view_incidents(
-    layers: AtlasLayers, view: ViewState, start: date, end: date
+    layers: AtlasLayers,
+    view: ViewState,
+    start: date,
+    end: date,
+    bbox: BBox | None = None,
 ) -> gpd.GeoDataFrame:
-    """The incidents ``view`` selects over ``[start, end]``, wherever they are kept.
+    """The incidents ``view`` selects over ``[start, end]`` (inside ``bbox`` when given),
+    wherever they are kept.
 
     Incidents held in ``layers.incidents`` are filtered here; those a store keeps outside
     the process (``layers.imported``) are asked for with the same filter, and the two are
     put in one order: by day, then id, as a store holding everything would give them.
     """
-    chosen = incident_filter(view, layers.lineage, start, end, layers.incidents, layers.imported)
+    chosen = _view_filter(layers, view, start, end, bbox)
     held = apply_filter(layers.incidents, chosen)
     if layers.imported is None:
         return held
     return layers.imported.select(chosen, held)
+
+
+def view_totals(
+    layers: AtlasLayers,
+    view: ViewState,
+    start: date,
+    end: date,
+    resolution: int,
+    bbox: BBox | None = None,
+) -> ViewTotals:
+    """The figures of the incidents :func:`view_incidents` would give, without their rows.
+
+    Incidents held in the process are counted here; a store that keeps its incidents
+    outside (``layers.imported``) counts its own, and the two add up to exactly what
+    :func:`totals_of` gives over all the view's rows: :meth:`ViewTotals.headline` is
+    :func:`headline` of them, and :meth:`ViewTotals.hex_cells` is
+    :func:`atlas.aggregate.hex_cells` at ``resolution`` of those on the map.
+    """
+    chosen = _view_filter(layers, view, start, end, bbox)
+    held = totals_of(apply_filter(layers.incidents, chosen), resolution)
+    if layers.imported is None:
+        return held
+    return held.add(layers.imported.totals(chosen, resolution))
+
+
+def _view_filter(
+    layers: AtlasLayers, view: ViewState, start: date, end: date, bbox: BBox | None
+) -> IncidentFilter:
+    chosen = incident_filter(view, layers.lineage, start, end, layers.incidents, layers.imported)
+    return chosen if bbox is None else replace(chosen, bbox=bbox)
 
 
 def in_order(held: gpd.GeoDataFrame, fetched: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -305,11 +384,99 @@ def headline(selected: gpd.GeoDataFrame, active: gpd.GeoDataFrame, top: int = 3)
         How many regions to rank, by incident count then fatalities. Incidents outside Mali
         count in the totals but not in the ranking.
     """
-    fatalities = selected["fatalities"]
+    return totals_of(selected).headline(active, top)
+
+
+class RegionFigures(NamedTuple):
+    """Incidents and fatalities (unknown as 0) of the view in one region, by its name."""
+
+    name: str
+    incidents: int
+    fatalities: int
+
+
+@dataclass(frozen=True)
+class ViewTotals:
+    """What a view's headline and hexagon map are made of, counted without its rows.
+
+    Totals of different incidents (held in the process, counted by a database) add up with
+    :meth:`add` to the totals of all of them, so a store that keeps a million incidents
+    outside the process sends these sums instead of the rows. ``regions`` are by name (an
+    incident without a region, outside Mali or located only to the country, is in none);
+    ``cells`` count the incidents on the map (:func:`on_map`) per H3 cell, as the map draws
+    them, when a resolution was asked for.
+    """
+
+    incidents: int = 0
+    fatalities: int = 0
+    without_fatality_figure: int = 0
+    outside_mali: int = 0
+    not_on_map: int = 0
+    regions: tuple[RegionFigures, ...] = ()
+    cells: CellCounts | None = None
+
+    @property
+    def on_map(self) -> int:
+        """How many of the incidents a map draws (what picks its drawing mode)."""
+        return self.incidents - self.not_on_map
+
+    def add(self, other: ViewTotals) -> ViewTotals:
+        """The totals of both sets of incidents (which must not share an incident)."""
+        if (self.cells is None) != (other.cells is None):
+            raise ValueError("cannot add totals with cells to totals without them")
+        regions: dict[str, tuple[int, int]] = {}
+        for name, count, dead in (*self.regions, *other.regions):
+            before = regions.get(name, (0, 0))
+            regions[name] = (before[0] + count, before[1] + dead)
+        cells = self.cells
+        if cells is not None and other.cells is not None:
+            cells = cells.add(other.cells)
+        return ViewTotals(
+            incidents=self.incidents + other.incidents,
+            fatalities=self.fatalities + other.fatalities,
+            without_fatality_figure=self.without_fatality_figure + other.without_fatality_figure,
+            outside_mali=self.outside_mali + other.outside_mali,
+            not_on_map=self.not_on_map + other.not_on_map,
+            regions=tuple(RegionFigures(n, *regions[n]) for n in sorted(regions)),
+            cells=cells,
+        )
+
+    def headline(self, active: gpd.GeoDataFrame, top: int = 3) -> Headline:
+        """The headline of these incidents with ``active`` deployments (see :func:`headline`).
+
+        Regions rank by incident count, then fatalities, then name.
+        """
+        ranked = sorted(self.regions, key=lambda r: (-r.incidents, -r.fatalities, r.name))
+        return Headline(
+            incidents=self.incidents,
+            fatalities=self.fatalities,
+            incidents_without_fatality_figure=self.without_fatality_figure,
+            active_deployments=len(active),
+            top_regions=tuple((r.name, r.incidents) for r in ranked[:top]),
+            outside_mali=self.outside_mali,
+            not_on_map=self.not_on_map,
+        )
+
+    def hex_cells(self) -> gpd.GeoDataFrame:
+        """The hexagons of the incidents on the map (:func:`atlas.aggregate.hex_cells`).
+
+        Raises
+        ------
+        ValueError
+            When these totals were counted without cells.
+        """
+        if self.cells is None:
+            raise ValueError("these totals were counted without cells; ask with a resolution")
+        return self.cells.hex_cells()
+
+
+def totals_of(incidents: gpd.GeoDataFrame, resolution: int | None = None) -> ViewTotals:
+    """The totals of ``incidents`` (rows a view selects), with the cells at ``resolution``
+    of those on the map when given."""
+    fatalities = incidents["fatalities"]
     # Counted over integer region codes: a pandas groupby cost more than every other figure
-    # together, on each rerun of every session. Codes follow the names' order, and the sort
-    # below is stable, so ties still rank alphabetically.
-    codes, names = pd.factorize(selected["admin1_name"], sort=True)
+    # together, on each rerun of every session. Codes follow the names' order.
+    codes, names = pd.factorize(incidents["admin1_name"], sort=True)
     in_mali = codes >= 0  # a missing region is coded -1
     counts = np.bincount(codes[in_mali], minlength=len(names))
     dead = np.bincount(
@@ -317,14 +484,20 @@ def headline(selected: gpd.GeoDataFrame, active: gpd.GeoDataFrame, top: int = 3)
         weights=fatalities.fillna(0).to_numpy(float)[in_mali],
         minlength=len(names),
     )
-    ranked = np.lexsort((-dead, -counts))[:top]
-    placed = on_map(selected)
-    return Headline(
-        incidents=len(selected),
+    placed = on_map(incidents)
+    cells = None
+    if resolution is not None:
+        drawn = incidents if bool(placed.all()) else incidents.loc[placed]
+        cells = CellCounts.of(drawn, resolution)
+    return ViewTotals(
+        incidents=len(incidents),
         fatalities=int(fatalities.sum(skipna=True)),
-        incidents_without_fatality_figure=int(fatalities.isna().sum()),
-        active_deployments=len(active),
-        top_regions=tuple((str(names[code]), int(counts[code])) for code in ranked),
-        outside_mali=int((placed & (selected["country"] != MALI)).sum()),
+        without_fatality_figure=int(fatalities.isna().sum()),
+        outside_mali=int((placed & (incidents["country"] != MALI)).sum()),
         not_on_map=int((~placed).sum()),
+        regions=tuple(
+            RegionFigures(str(name), int(count), int(deaths))
+            for name, count, deaths in zip(names, counts, dead, strict=True)
+        ),
+        cells=cells,
     )

@@ -1,6 +1,7 @@
 """The shared store under a large table: view to map with the filter in SQL, and replicas.
 
-Run ``.venv/bin/python -m bench.shared_store map --events 1000000 --json`` or
+Run ``.venv/bin/python -m bench.shared_store map --events 1000000 --json``,
+``.venv/bin/python -m bench.shared_store totals --events 1000000 --json`` or
 ``.venv/bin/python -m bench.shared_store replicas --replicas 2 --sessions 20 --json``.
 
 Both start a private PostgreSQL + PostGIS server on a free loopback port
@@ -11,7 +12,9 @@ file would be), measure, and delete the server at the end.
 ``map``: from a view to the map's HTML, with the imported incidents asked of the database
 (the filter and, for large views, the hexagon counts in SQL) against the same view with
 every incident held in the process (the embedded store), for the country view and for one
-region and year. ``replicas``: N app processes on one database, each with S sessions
+region and year. ``totals``: a view's headline figures and hexagon counts summed by the
+database (:func:`atlas.filters.view_totals`) against fetching its rows to count them in the
+process, for the same views. ``replicas``: N app processes on one database, each with S sessions
 opening Home and moving the date range three times (as :mod:`bench.load`), all at once.
 """
 
@@ -122,6 +125,7 @@ def _forget_answers() -> None:
     query.views.clear()
     query._span.cache_clear()
     query._distinct.cache_clear()
+    query._totals.cache_clear()
 
 
 def _timed(make: Any) -> tuple[float, int]:
@@ -188,6 +192,79 @@ def map_figures(url: str, runs: int) -> dict[str, Any]:
             },
         }
     return figures
+
+
+# -- figures without rows ---------------------------------------------------------------------
+
+
+def totals_figures(url: str, runs: int) -> dict[str, Any]:
+    """For each view, asked with every answer of the process forgotten (the database warm):
+    the rows fetched and counted (``headline`` and ``hex_cells``, as pages do now) against
+    the totals summed by the database, and the hexagons drawn from those totals."""
+    from atlas.aggregate import DEFAULT_HEX_RESOLUTION, hex_cells
+    from atlas.filters import (
+        data_span,
+        deployments_active_between,
+        headline,
+        on_map,
+        view_incidents,
+        view_totals,
+    )
+    from atlas.store import EmbeddedStore
+    from atlas.view import parse_query_string
+
+    with _database(url):
+        shared = EmbeddedStore().layers()
+    resolution = DEFAULT_HEX_RESOLUTION
+    figures: dict[str, Any] = {"resolution": resolution}
+    for name, query in MAP_VIEWS.items():
+        view = parse_query_string(query).view
+        start, end = view.date_range(*data_span(shared))
+        active = deployments_active_between(shared.deployments, start, end)
+        by_rows, by_sums, drawing = [], [], []
+        for _ in range(runs):  # alternately, so neither finds the database warmer
+            _forget_answers()
+            began = time.perf_counter()
+            rows = view_incidents(shared, view, start, end)
+            expected = (headline(rows, active), hex_cells(rows.loc[on_map(rows)], resolution))
+            by_rows.append(time.perf_counter() - began)
+            _forget_answers()
+            began = time.perf_counter()
+            totals = view_totals(shared, view, start, end, resolution)
+            by_sums.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            cells = totals.hex_cells()
+            drawing.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        view_totals(shared, view, start, end, resolution)
+        cached = time.perf_counter() - began
+        figures[name] = {
+            "incidents": len(rows),
+            "cells": len(cells),
+            "rows_seconds": round(statistics.median(by_rows), 3),
+            "totals_seconds": round(statistics.median(by_sums), 3),
+            "hexagons_from_totals_seconds": round(statistics.median(drawing), 4),
+            "totals_cached_seconds": round(cached, 5),
+            "same_answer": totals.headline(active) == expected[0] and cells.equals(expected[1]),
+        }
+    return figures
+
+
+def _totals_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['events']:,} incidents in PostGIS (imported in {result['import_seconds']} s), "
+        f"hexagons at resolution {result['resolution']}",
+        f"{'view':<11} {'incidents':>10} {'cells':>6} {'rows s':>8} {'totals s':>9} "
+        f"{'hexes s':>8} {'cached s':>9} {'same':>5}",
+    ]
+    for name in MAP_VIEWS:
+        f = result[name]
+        lines.append(
+            f"{name:<11} {f['incidents']:>10,} {f['cells']:>6} {f['rows_seconds']:>8.3f} "
+            f"{f['totals_seconds']:>9.3f} {f['hexagons_from_totals_seconds']:>8.4f} "
+            f"{f['totals_cached_seconds']:>9.5f} {f['same_answer']!s:>5}"
+        )
+    return "\n".join(lines)
 
 
 # -- replicas -------------------------------------------------------------------------------
@@ -278,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     on_map.add_argument("--events", type=int, default=1_000_000)
     on_map.add_argument("--runs", type=int, default=3)
     on_map.add_argument("--json", action="store_true")
+    totals = which.add_parser("totals", help="a view's figures summed by the database")
+    totals.add_argument("--events", type=int, default=1_000_000)
+    totals.add_argument("--runs", type=int, default=3)
+    totals.add_argument("--json", action="store_true")
     replicas = which.add_parser("replicas", help="app replicas on one database")
     replicas.add_argument("--replicas", type=int, default=2)
     replicas.add_argument("--sessions", type=int, default=20, help="per replica")
@@ -292,10 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     with shared_store(args.events) as (url, import_seconds):
         if args.what == "map":
             result = map_figures(url, args.runs)
+        elif args.what == "totals":
+            result = totals_figures(url, args.runs)
+            result["events"] = result["country"]["incidents"]
         else:
             result = replica_figures(url, args.replicas, args.sessions, args.limit)
     result["import_seconds"] = round(import_seconds, 1)
-    print(_table(result) if args.what == "map" else _replica_line(result))
+    tables = {"map": _table, "totals": _totals_table, "replicas": _replica_line}
+    print(tables[args.what](result))
     if args.json:
         print(json.dumps(result))
     return 0 if result.get("errors", 0) == 0 else 1

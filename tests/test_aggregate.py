@@ -7,12 +7,15 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from geopandas.testing import assert_geodataframe_equal
 
 from atlas.aggregate import (
     PRECOMPUTED_RESOLUTIONS,
     ZOOM_TO_RESOLUTION,
+    CellCounts,
     cell_column,
     hex_cells,
+    hex_cells_from_counts,
     hex_resolution,
     with_cells,
 )
@@ -122,3 +125,37 @@ def test_synthetic_incidents_refuse_a_negative_count():
 
     with pytest.raises(ValueError, match="count must be 0 or more"):
         synthetic_incidents(-1, gpd.GeoDataFrame(), gpd.GeoDataFrame())
+
+
+def test_counts_added_from_parts_draw_what_one_count_of_all_draws():
+    incidents = with_cells(_points(POINTS * 3, [1, 2, None, 4, 5] * 3))
+    whole = CellCounts.of(incidents, 4)
+    first, second = CellCounts.of(incidents.iloc[:7], 4), CellCounts.of(incidents.iloc[7:], 4)
+    assert first.add(second) == whole
+    assert second.add(first) == whole
+    assert whole.incidents.tolist() == [3] * 5
+    assert_geodataframe_equal(first.add(second).hex_cells(), hex_cells(incidents, 4))
+
+
+def test_hex_cells_from_counts_in_any_order_are_the_hex_cells_of_the_rows():
+    incidents = _points([POINTS[0], POINTS[0], POINTS[1], POINTS[2]], [2, None, 5, 0])
+    counted = CellCounts.of(incidents, 5)
+    backwards = hex_cells_from_counts(
+        counted.cells[::-1], counted.incidents[::-1], counted.fatalities[::-1]
+    )
+    assert_geodataframe_equal(backwards, hex_cells(incidents, 5))
+    assert hex_cells_from_counts(np.zeros(0), np.zeros(0), np.zeros(0)).empty
+
+
+def test_counts_of_different_resolutions_or_lengths_are_refused():
+    incidents = _points(POINTS, [1] * len(POINTS))
+    with pytest.raises(ValueError, match="resolution 5 to counts at resolution 4"):
+        CellCounts.of(incidents, 4).add(CellCounts.of(incidents, 5))
+    with pytest.raises(ValueError, match="differ in length: 2, 1, 1"):
+        hex_cells_from_counts(np.zeros(2, dtype=np.uint64), np.ones(1), np.ones(1))
+
+
+def test_cached_counts_cannot_be_changed_by_a_caller():
+    counted = CellCounts.of(_points(POINTS, [1] * len(POINTS)), 4)
+    with pytest.raises(ValueError, match="read-only"):
+        counted.incidents[0] = 99

@@ -17,14 +17,24 @@ from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import Text, and_, any_, bindparam, func, or_, select
+import numpy as np
+from sqlalchemy import Text, and_, any_, bindparam, case, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from atlas.aggregate import CellCounts, cell_column
 from atlas.db import engine, schema
 from atlas.db.datasets import fetch_rows
 from atlas.db.migrate import DATABASE_ERRORS, unreachable
-from atlas.filters import IMPRECISE, IncidentFilter, in_order
+from atlas.filters import (
+    IMPRECISE,
+    MALI,
+    IncidentFilter,
+    RegionFigures,
+    ViewTotals,
+    in_order,
+)
 from loaders.imports import INCIDENTS
+from loaders.vocabulary import COUNTRY_ONLY
 
 TABLE = schema.incidents
 
@@ -70,7 +80,26 @@ def where(chosen: IncidentFilter, restriction: frozenset[str] | None) -> Any:
         clauses.append(func.coalesce(TABLE.c.fatalities, 0) >= chosen.min_fatalities)
     if chosen.precise_only:
         clauses.append(TABLE.c.geo_precision < IMPRECISE)
+    if chosen.bbox is not None:
+        clauses.append(_inside(chosen.bbox))
     return and_(*clauses)
+
+
+def _inside(bbox: tuple[float, float, float, float]) -> Any:
+    """:func:`atlas.filters.inside_bbox` in SQL.
+
+    ``&&`` finds the candidates with the spatial index, but compares boxes of single
+    precision rounded outwards, so a point a hair outside an edge can pass it; the exact
+    comparison of the coordinates after it keeps the edges where Python puts them.
+    """
+    west, south, east, north = (float(edge) for edge in bbox)
+    geometry = TABLE.c.geometry
+    return and_(
+        geometry.op("&&")(func.ST_MakeEnvelope(west, south, east, north, 4326)),
+        func.ST_X(geometry).between(west, east),
+        func.ST_Y(geometry).between(south, north),
+        TABLE.c.geo_precision != COUNTRY_ONLY,
+    )
 
 
 def _rows(url: str, condition: Any) -> gpd.GeoDataFrame:
@@ -149,6 +178,74 @@ def _span(url: str, version: str, restriction: frozenset[str] | None) -> tuple[A
     return first, last
 
 
+@lru_cache(maxsize=32)
+def _totals(
+    url: str,
+    version: str,
+    restriction: frozenset[str] | None,
+    chosen: IncidentFilter,
+    resolution: int,
+) -> ViewTotals:
+    """:func:`atlas.filters.totals_of` of the current rows ``chosen`` selects, summed by the
+    database in one pass over them; cached per store version like the views."""
+    del version  # part of the cache key only
+    found = _fetch(url, _totals_query(where(chosen, restriction), resolution))
+    by_region = [row for row in found if row.sets == _BY_REGION]
+    cells = [row for row in found if row.sets == _BY_CELL and row.cell is not None]
+    regions = tuple(
+        sorted(
+            RegionFigures(row.region, row.incidents, row.dead)
+            for row in by_region
+            if row.region is not None
+        )
+    )
+    return ViewTotals(
+        incidents=sum(row.incidents for row in by_region),
+        fatalities=sum(row.dead for row in by_region),
+        without_fatality_figure=sum(row.unknown for row in by_region),
+        outside_mali=sum(row.outside for row in by_region),
+        not_on_map=sum(row.unplaced for row in by_region),
+        regions=regions,
+        cells=CellCounts.summed(
+            resolution,
+            np.array([row.cell for row in cells], dtype=np.int64).astype(np.uint64),
+            np.array([row.incidents for row in cells], dtype=np.int64),
+            np.array([row.dead for row in cells], dtype=np.int64),
+        ),
+    )
+
+
+_BY_REGION, _BY_CELL = 1, 2
+"""``GROUPING(region, cell)`` of each grouping set: the bit of the column left out is set."""
+
+
+def _totals_query(condition: Any, resolution: int) -> Any:
+    """Incidents, fatalities and the headline's counts per region name, and incidents and
+    fatalities per H3 cell of the incidents on the map, in one query (two grouping sets).
+
+    The country-only test is written as a literal: the grouping expression must read the
+    same in the select list and in GROUP BY, which two bound parameters would not.
+    """
+    placed = TABLE.c.geo_precision != literal_column(str(COUNTRY_ONLY))
+    cell = case((placed, TABLE.c[cell_column(resolution)]))
+    region = TABLE.c.admin1_name
+    dead = func.coalesce(func.sum(TABLE.c.fatalities), 0)
+    return (
+        select(
+            func.grouping(region, cell).label("sets"),
+            region.label("region"),
+            cell.label("cell"),
+            func.count().label("incidents"),
+            dead.label("dead"),
+            func.count().filter(TABLE.c.fatalities.is_(None)).label("unknown"),
+            func.count().filter(and_(placed, TABLE.c.country != MALI)).label("outside"),
+            func.count().filter(~placed).label("unplaced"),
+        )
+        .where(condition)
+        .group_by(func.grouping_sets(tuple_(region), tuple_(cell)))
+    )
+
+
 def _current(restriction: frozenset[str] | None) -> Any:
     clauses = [TABLE.c.valid_to.is_(None)]
     if restriction is not None:
@@ -221,6 +318,11 @@ class DatabaseIncidents:
     def by_ids(self, ids: list[str]) -> gpd.GeoDataFrame:
         """The current incidents with one of ``ids``."""
         return _rows(self.url, and_(_current(self.restriction), _among(TABLE.c.id, ids)))
+
+    def totals(self, chosen: IncidentFilter, resolution: int) -> ViewTotals:
+        """The figures of the current incidents ``chosen`` selects, with their cells at
+        ``resolution``, summed by the database: no row travels (:class:`ViewTotals`)."""
+        return _totals(self.url, self.version, self.restriction, chosen, resolution)
 
     def restricted(self, regions: frozenset[str]) -> DatabaseIncidents:
         """The same, with only the incidents inside ``regions``."""

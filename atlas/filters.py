@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from atlas.aggregate import CellCounts
+from atlas.aggregate import CellCounts, hex_resolution
 from atlas.lineage import expand_actors
 from atlas.text import plural
 from atlas.view import ViewState
@@ -270,7 +270,7 @@ def view_totals(
     view: ViewState,
     start: date,
     end: date,
-    resolution: int,
+    resolution: int | None,
     bbox: BBox | None = None,
 ) -> ViewTotals:
     """The figures of the incidents :func:`view_incidents` would give, without their rows.
@@ -282,10 +282,21 @@ def view_totals(
     :func:`atlas.aggregate.hex_cells` at ``resolution`` of those on the map.
     """
     chosen = _view_filter(layers, view, start, end, bbox)
-    held = totals_of(apply_filter(layers.incidents, chosen), resolution)
-    if layers.imported is None:
-        return held
-    return held.add(layers.imported.totals(chosen, resolution))
+    if layers.imported is None:  # every row at hand: cells only when asked for
+        return totals_of(apply_filter(layers.incidents, chosen), resolution)
+    held = totals_of(apply_filter(layers.incidents, chosen), resolution or hex_resolution(None))
+    return held.add(layers.imported.totals(chosen, resolution or hex_resolution(None)))
+
+
+def view_headline(layers: AtlasLayers, view: ViewState) -> tuple[date, date, Headline]:
+    """The date range of ``view`` and its headline figures, counted where the incidents are
+    kept: a store that keeps them outside the process sums them itself, with the hexagon
+    cells the view's map asks for next (both answers cached together), and no row travels."""
+    start, end = view.date_range(*data_span(layers))
+    resolution = hex_resolution(view.zoom_level) if layers.imported is not None else None
+    totals = view_totals(layers, view, start, end, resolution)
+    active = deployments_active_between(layers.deployments, start, end)
+    return start, end, totals.headline(active)
 
 
 def _view_filter(

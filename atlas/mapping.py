@@ -23,15 +23,17 @@ import xyzservices.providers as xyz
 from branca.element import Element, Figure
 
 from atlas import style
-from atlas.aggregate import hex_cells
+from atlas.aggregate import hex_cells, hex_resolution, resolve_mode
 from atlas.assets import localize
 from atlas.attribution import map_attribution
 from atlas.escape import escape_html, escape_html_all, is_missing, script_json
 from atlas.extent import DEFAULT_ZOOM, view_extent
 from atlas.filters import (
+    ViewTotals,
     data_span,
     deployments_active_between,
     view_incidents,
+    view_totals,
 )
 from atlas.leaflet import (
     PANES,
@@ -68,11 +70,12 @@ from atlas.mapspec import (
     Swatch,
     Symbol,
     map_spec,
+    ramp_section,
 )
 from atlas.notes import NOTE_COLOUR, NOTE_DOT_COLOUR, notes_in_view, short_text
 from atlas.tables import incident_tooltips
 from atlas.view import MAX_ZOOM, MIN_ZOOM, ZOOM_STEP, ViewState
-from atlas.viewport import Viewport
+from atlas.viewport import Viewport, wants_detail
 from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
@@ -661,14 +664,13 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
 
 
 def _annotations(
-    legend: str, shown: gpd.GeoDataFrame | None, marks: Iterable[Element] = ()
+    legend: str, licences: Sequence[str], marks: Iterable[Element] = ()
 ) -> folium.FeatureGroup:
-    """The legend, the licences of imported incidents ``shown`` and any ``marks`` (rings,
+    """The legend, the ``licences`` of the imported incidents shown and any ``marks`` (rings,
     circles), in one group outside the layer control."""
     group = folium.FeatureGroup(name="Legend", control=False)
     if legend:
         group.add_child(Legend(legend))
-    licences = imported_licences(shown)
     if licences:
         group.add_child(LayerCredits(" · ".join(licences)))
     for mark in marks:
@@ -729,11 +731,11 @@ PANE_Z_INDEX = {**PANES, "overlayPane": 400, "markerPane": 600}
 
 
 def view_overlays(
-    spec: MapSpec, selected: gpd.GeoDataFrame, marks: Iterable[Element] = ()
+    spec: MapSpec, licences: Sequence[str], marks: Iterable[Element] = ()
 ) -> list[folium.FeatureGroup]:
     """The groups a map draws over its base, as its ``spec`` says: deployments, incidents,
-    notes (above everything else) and the legend; ``selected`` are all the incidents of the
-    view, whose imported datasets' licences the map credits."""
+    notes (above everything else) and the legend; ``licences`` are those of the imported
+    datasets the view's incidents come from, which the map credits."""
     view = spec.view
     groups: list[folium.FeatureGroup] = []
     if view.shows("deployments"):
@@ -743,7 +745,7 @@ def view_overlays(
     if spec.notes is not None:
         groups.append(_notes(spec.notes))
     legend = legend_html(spec.legend)
-    groups.append(_annotations(legend, selected if view.shows("incidents") else None, marks))
+    groups.append(_annotations(legend, licences if view.shows("incidents") else (), marks))
     return groups
 
 
@@ -776,7 +778,21 @@ def view_map(
         The part of the map the reader looks at, as the map reported it (see
         :func:`view_overlays`).
     """
-    start, end, incidents, deployments = view_layers(layers, view)
+    start, end = view.date_range(*data_span(layers))
+    deployments = deployments_active_between(layers.deployments, start, end)
+    totals = None if highlight_id else _counted_by_the_store(layers, view, start, end)
+    if totals is None:
+        incidents = view_incidents(layers, view, start, end)
+        licences = imported_licences(incidents)
+    else:  # rows travel only for a zoomed-in reader's box, the rest is counted in the store
+        box = viewport.rounded() if viewport is not None else None
+        wanted = box is not None and wants_detail("hexes", view.agg, box)
+        incidents = (
+            view_incidents(layers, view, start, end, (box.west, box.south, box.east, box.north))
+            if box is not None and wanted
+            else layers.incidents.iloc[0:0]
+        )
+        licences = _store_licences(layers)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
     marks: list[Element] = []
     if not picked.empty:
@@ -804,11 +820,32 @@ def view_map(
                 notes_in_view(layers.notes, view, start, end),
                 viewport=viewport,
                 focus=bool(marks),
+                totals=totals,
             ),
-            incidents,
+            licences,
             marks,
         ),
     )
+
+
+def _counted_by_the_store(
+    layers: AtlasLayers, view: ViewState, start: date, end: date
+) -> ViewTotals | None:
+    """The view's totals with hexagon cells, counted by a store that keeps its incidents
+    outside the process, when the view is drawn in hexagons (so its rows need not travel);
+    None when the rows are at hand or the map draws them one by one."""
+    if layers.imported is None or not view.shows("incidents") or view.agg not in ("auto", "hexes"):
+        return None
+    totals = view_totals(layers, view, start, end, hex_resolution(view.zoom_level))
+    return totals if resolve_mode(view.agg, totals.on_map) == "hexes" else None
+
+
+def _store_licences(layers: AtlasLayers) -> list[str]:
+    """The licences of every imported dataset a store keeps outside the process (what a
+    view counted there without its rows credits) and of the imported incidents held."""
+    held = imported_licences(layers.incidents)
+    kept = layers.imported.names("licence") if layers.imported is not None else set()
+    return sorted(set(held) | kept)
 
 
 def build_map(
@@ -833,7 +870,7 @@ def incidents_layer(spec: MapSpec) -> folium.FeatureGroup:
     elif mode == "clusters":
         group.add_child(ClusteredIncidents(incident_columns(incidents), "atlas-incident"))
     elif mode == "hexes":
-        cells = hex_cells(incidents, spec.hex_resolution)
+        cells = spec.cells if spec.cells is not None else hex_cells(incidents, spec.hex_resolution)
         options = {"pane": PART_PANES["incident_areas"]}
         group.add_child(HexCells(hex_columns(cells), "atlas-hex", options))
     elif mode == "heat":
@@ -892,17 +929,12 @@ def region_map(
             "pane": "atlasShading",
         },
     )
-    legend = (
-        f"<h4>{escape_html(label.capitalize())}</h4>"
-        f'<div><span class="swatch" style="background:{style.ramp_colour(0)}"></span>0</div>'
-        f'<div><span class="swatch" style="background:{style.ramp_colour(1)}"></span>'
-        f"{escape_html(f'{top:,.2f}'.replace('.00', ''))}</div>"
-    )
+    legend = legend_html((ramp_section(label.capitalize(), top),))
     # The choropleth takes the place of the region outlines, and rivers would clutter it.
     towns_only = replace(view, layers=("towns",) if view.shows("towns") else ())
     return LayeredMap(
         base_map(layers, towns_only),
-        [_group_of(choropleth, f"Regions by {label}"), _annotations(legend, None)],
+        [_group_of(choropleth, f"Regions by {label}"), _annotations(legend, ())],
     )
 
 
@@ -947,6 +979,6 @@ def deployment_map(
         [
             _deployments(active),
             incidents_layer(spec),
-            _annotations(legend_html(spec.legend), nearby, marks),
+            _annotations(legend_html(spec.legend), imported_licences(nearby), marks),
         ],
     )

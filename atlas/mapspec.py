@@ -19,7 +19,7 @@ import geopandas as gpd
 from atlas import style
 from atlas.aggregate import hex_resolution, resolve_mode
 from atlas.extent import Extent, view_extent
-from atlas.filters import not_on_map_note, on_map
+from atlas.filters import ViewTotals, not_on_map_note, on_map
 from atlas.view import ViewState
 from atlas.viewport import Viewport, detail, outside_note, wants_detail
 
@@ -127,10 +127,10 @@ def _fatalities_label(deaths: int) -> str:
 
 
 def _incidents_section(
-    mode: str, shown: gpd.GeoDataFrame, outside: int, unplaced: int
+    mode: str, shown: gpd.GeoDataFrame, drawn: int, outside: int, unplaced: int
 ) -> LegendSection:
     entries: list[LegendEntry] = []
-    if shown.empty:
+    if not drawn:
         title = "Incidents: none in this part of the map" if outside else "Incidents"
         if not outside and not unplaced:
             title = "Incidents: none in this view"
@@ -182,6 +182,24 @@ def _base_section(view: ViewState) -> LegendSection | None:
     return LegendSection("basemap", "Map", tuple(entries)) if entries else None
 
 
+def _figure(value: float) -> str:
+    """A class bound as the reader reads it: whole when large, two decimals at most."""
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def ramp_section(title: str, highest: float) -> LegendSection:
+    """The legend of a choropleth shaded on :data:`atlas.style.RAMP` up to ``highest``: one
+    entry per class, with the values it covers."""
+    classes = len(style.RAMP)
+    step = (highest or 1.0) / classes
+    entries = tuple(
+        LegendEntry(f"{_figure(i * step)} – {_figure((i + 1) * step)}", Swatch(colour))
+        for i, colour in enumerate(style.RAMP)
+    )
+    return LegendSection("regions", title, entries)
+
+
 # ----------------------------------------------------------------------------------------------
 # The spec.
 
@@ -204,6 +222,10 @@ class MapSpec:
         the reader's part of the map when zoomed in (:mod:`atlas.viewport`).
     hex_resolution
         The H3 resolution of the hexagons, when ``mode`` is hexes.
+    cells
+        The hexagons (:func:`atlas.aggregate.hex_cells`) as the store counted them, without
+        the rows (``incidents`` is then empty); None when they are counted from
+        ``incidents``.
     deployments
         The deployments drawn (empty when the view hides them).
     notes
@@ -222,6 +244,7 @@ class MapSpec:
     mode: str
     incidents: gpd.GeoDataFrame
     hex_resolution: int
+    cells: gpd.GeoDataFrame | None
     deployments: gpd.GeoDataFrame
     notes: gpd.GeoDataFrame | None
     outside: int
@@ -266,6 +289,7 @@ def map_spec(
     *,
     viewport: Viewport | None = None,
     focus: bool = False,
+    totals: ViewTotals | None = None,
 ) -> MapSpec:
     """The map of ``view`` over the rows it selected.
 
@@ -284,19 +308,30 @@ def map_spec(
         a view drawn in hexagons, the incidents inside it are drawn instead.
     focus
         Whether a picked incident is ringed.
+    totals
+        The view's incidents as a store that keeps them outside the process counted them
+        (:func:`atlas.filters.view_totals`, with cells at the view's resolution), for a view
+        it draws in hexagons: ``incidents`` then holds only the rows fetched, none, or those
+        of the viewport's box when zoomed in.
     """
     drawn = on_map(incidents)
     placed = incidents if drawn.all() else incidents.loc[drawn]  # no copy when all are drawn
-    mode = resolve_mode(view.agg, len(placed))
-    shown, outside, resolution = placed, 0, hex_resolution(view.zoom_level)
+    placeable = totals.on_map if totals is not None else len(placed)
+    unplaced = totals.not_on_map if totals is not None else len(incidents) - len(placed)
+    mode = resolve_mode(view.agg, placeable)
+    shown, outside, resolution, cells = placed, 0, hex_resolution(view.zoom_level), None
     if viewport is not None and wants_detail(mode, view.agg, viewport):
         zoomed_in = detail(placed, viewport)
-        shown, mode, outside = zoomed_in.inside, zoomed_in.mode, zoomed_in.outside
+        shown, mode = zoomed_in.inside, zoomed_in.mode
+        outside = placeable - len(shown)
         resolution = hex_resolution(viewport.zoom)  # hexagons the size of this zoom
+    elif totals is not None and mode == "hexes":
+        cells = totals.hex_cells()
     has_notes = view.shows("notes") and notes is not None and not notes.empty
     legend: list[LegendSection] = []
     if view.shows("incidents"):
-        legend.append(_incidents_section(mode, shown, outside, len(incidents) - len(placed)))
+        count = len(shown) if cells is None else placeable
+        legend.append(_incidents_section(mode, shown, count, outside, unplaced))
     missions = _deployments_section(deployments) if view.shows("deployments") else None
     if missions is not None:
         legend.append(missions)
@@ -311,10 +346,11 @@ def map_spec(
         mode=mode,
         incidents=shown,
         hex_resolution=resolution,
+        cells=cells,
         deployments=deployments if view.shows("deployments") else deployments.iloc[0:0],
         notes=notes if view.shows("notes") else None,
         outside=outside,
-        unplaced=len(incidents) - len(placed),
+        unplaced=unplaced,
         parts=_parts(view, mode, has_notes, focus),
         legend=tuple(legend),
     )

@@ -8,6 +8,7 @@ imported ones stay in the database: the totals of a view must be what the rows g
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +17,15 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+from atlas import aggregate, viewport
 from atlas.access import restricted_layers
 from atlas.aggregate import hex_cells
 from atlas.db import engine
 from atlas.filters import headline, on_map, view_incidents, view_totals
-from atlas.mapping import view_layers
+from atlas.leaflet import HexCells, LayerCredits, Legend
+from atlas.mapping import LayeredMap, view_layers, view_map
 from atlas.view import parse_query_string
+from atlas.viewport import Viewport
 from loaders import AtlasLayers
 from tests.conftest import PostgisForTests
 
@@ -229,3 +233,78 @@ def test_totals_of_a_box_are_those_of_its_rows(stores, store):
     assert totals.headline(active, top=20) == headline(rows, active, top=20)
     assert totals.not_on_map == 0
     assert_geodataframe_equal(totals.hex_cells(), hex_cells(rows, 5))
+
+
+def _hexagons_drawn(drawn: LayeredMap) -> list[tuple[str, str]]:
+    """(label, colour) of every hexagon the map's script draws, in order."""
+    for group in drawn.overlays:
+        for child in group._children.values():
+            if isinstance(child, HexCells):
+                data = json.loads(child.data_json)
+                return list(zip(data["label"], data["colour"], strict=True))
+    return []
+
+
+def _legend_of(drawn: LayeredMap) -> str:
+    for group in drawn.overlays:
+        for child in group._children.values():
+            if isinstance(child, Legend):
+                return str(json.loads(child.options_json)["html"])
+    return ""
+
+
+def test_a_map_in_hexagons_is_drawn_from_the_stores_counts_without_rows(stores, monkeypatch):
+    from atlas.db import query
+
+    forgotten = query.views.get
+    monkeypatch.setattr(query.views, "get", lambda key: None)  # no answer kept from before
+    view = parse_query_string("agg=hexes&minfat=1").view
+    expected = view_map(stores["embedded"], view)
+
+    def no_rows(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a map in hexagons fetched the view's rows")
+
+    monkeypatch.setattr(query, "_rows", no_rows)
+    counted = view_map(stores["postgis"], view)
+    monkeypatch.setattr(query.views, "get", forgotten)
+
+    assert _hexagons_drawn(counted) == _hexagons_drawn(expected) != []
+    assert _legend_of(counted) == _legend_of(expected)
+    assert "Incidents per hexagon" in _legend_of(counted)
+    credited = [
+        child
+        for group in counted.overlays
+        for child in group._children.values()
+        if isinstance(child, LayerCredits)
+    ]
+    assert credited, "the imported dataset's licence is credited on the map"
+
+
+def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monkeypatch):
+    # Few incidents here: hexagons from 20 on, so that zooming in asks for the box's rows.
+    monkeypatch.setattr(aggregate, "POINTS_MAX", 10)
+    monkeypatch.setattr(aggregate, "CLUSTERS_MAX", 20)
+    monkeypatch.setattr(viewport, "CLUSTERS_MAX", 20)
+    view = parse_query_string("").view
+    box = Viewport(*ACROSS_THE_NIGER_BEND, zoom=9)
+    expected = view_map(stores["embedded"], view, viewport=box)
+    from atlas.db import query
+
+    fetched: list[int] = []
+    original = query._rows
+
+    def counting(*args: object) -> object:
+        rows = original(*args)  # type: ignore[arg-type]
+        fetched.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(query, "_rows", counting)
+    monkeypatch.setattr(query.views, "get", lambda key: None)
+    counted = view_map(stores["postgis"], view, viewport=box)
+    every = len(stores["embedded"].incidents) - len(stores["postgis"].incidents)
+    assert len(fetched) == 1
+    assert 0 < fetched[0] < every / 2  # the box's imported rows only
+    legend = _legend_of(counted)
+    assert legend == _legend_of(expected)
+    assert "outside this part of the map" in legend
+    assert _hexagons_drawn(counted) == _hexagons_drawn(expected)

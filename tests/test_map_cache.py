@@ -147,18 +147,18 @@ def test_maps_are_built_one_at_a_time(monkeypatch):
 
 
 def test_headline_figures_are_worked_out_once_per_view(built, monkeypatch):
-    worked: list[int] = []
-    original = ui.data.headline
+    worked: list[str] = []
+    original = ui.data.view_headline
 
-    def counting(incidents, deployments, **kwargs):
-        worked.append(len(incidents))
-        return original(incidents, deployments, **kwargs)
+    def counting(layers, view):
+        worked.append(view.to_query_string())
+        return original(layers, view)
 
-    monkeypatch.setattr(ui.data, "headline", counting)
+    monkeypatch.setattr(ui.data, "view_headline", counting)
     first = _home()
     second = _home()
     _home(query={"region": "ML-7"})
-    assert worked == [2, 1]
+    assert worked == ["", "region=ML-7"]
     assert first.metric[0].value == second.metric[0].value == "2"
 
 

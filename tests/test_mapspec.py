@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from matplotlib.text import Text
 
+from atlas import style
 from atlas.export.describe import summarise
 from atlas.export.static_map import (
     ABOVE_MAP,
@@ -29,7 +30,17 @@ from atlas.export.static_map import (
 from atlas.extent import MALI_EXTENT
 from atlas.leaflet import Legend
 from atlas.mapping import PANE_Z_INDEX, PART_PANES, view_layers, view_map
-from atlas.mapspec import DRAW_ORDER, HEADINGS, Dot, MapSpec, Stroke, draw_rank, map_spec
+from atlas.mapspec import (
+    DRAW_ORDER,
+    HEADINGS,
+    Dot,
+    MapSpec,
+    Stroke,
+    Swatch,
+    draw_rank,
+    map_spec,
+    ramp_section,
+)
 from atlas.view import ViewState
 from atlas.viewport import Viewport
 from loaders import AtlasLayers
@@ -262,3 +273,16 @@ def test_the_slide_stacks_its_layers_in_the_draw_order(layers):
     ranks = {math.floor(a.get_zorder()) for a in drawn if a.get_zorder() < ABOVE_MAP}
     assert ranks <= {draw_rank(part) for part in spec.parts}
     assert {draw_rank("incidents"), draw_rank("deployments"), draw_rank("basemap")} <= ranks
+
+
+def test_a_choropleths_legend_gives_each_class_its_values():
+    section = ramp_section("Incidents", 50)
+    labels = [entry.label for entry in section.entries]
+    assert labels == ["0 – 10", "10 – 20", "20 – 30", "30 – 40", "40 – 50"]
+    for value in (0, 9.9, 10, 35, 50):
+        colour = style.ramp_colour(value / 50)
+        (entry,) = [e for e in section.entries if e.mark == Swatch(colour)]
+        low, high = (float(bound) for bound in entry.label.split(" – "))
+        assert low <= value <= high
+    assert ramp_section("Per 100,000 people", 0.5).entries[0].label == "0 – 0.1"
+    assert ramp_section("Incidents", 1500).entries[-1].label == "1,200 – 1,500"

@@ -20,8 +20,7 @@ import streamlit as st
 
 from atlas.access import restricted_layers
 from atlas.assets import install_assets
-from atlas.filters import Headline, headline
-from atlas.mapping import view_layers
+from atlas.filters import Headline, view_headline
 from atlas.store import EmbeddedStore
 from atlas.view import ViewState
 from loaders import AtlasLayers
@@ -89,8 +88,7 @@ def layers(key: tuple[str, frozenset[str] | None] | None = None) -> AtlasLayers:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _figures(key: Hashable, _layers: AtlasLayers, _view: ViewState) -> tuple[date, date, Headline]:
-    start, end, incidents, deployments = view_layers(_layers, _view)
-    return start, end, headline(incidents, deployments)
+    return view_headline(_layers, _view)
 
 
 def view_figures(

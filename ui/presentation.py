@@ -15,14 +15,14 @@ import streamlit as st
 
 from atlas.briefings import Briefing, BriefingView, parse_time
 from atlas.escape import escape_html
-from atlas.filters import Headline, headline, incidents_by_id
+from atlas.filters import Headline, incidents_by_id
 from atlas.history import Changes, changes_since
-from atlas.mapping import FILL_FRAME, view_layers, view_map
+from atlas.mapping import FILL_FRAME, view_map
 from atlas.tables import change_table
 from atlas.text import plural
 from atlas.view import ViewState, parse_query_string
 from loaders import AtlasLayers, LayerError
-from ui.data import layers_key
+from ui.data import layers_key, view_figures
 from ui.widgets import show_map
 
 PRESENT, FOLLOW = "present", "follow"
@@ -135,8 +135,7 @@ def view_slide(
 ) -> None:
     """One view of the briefing: its caption, the headline figures and the map."""
     view = parse_query_string(slide.query).view
-    start, end, incidents, deployments = view_layers(data, view)
-    figures = headline(incidents, deployments)
+    start, end, figures = view_figures(layers_key(), data, view)
     subtitle = f"{start:%d %B %Y} – {end:%d %B %Y}"
     subtitle += f" · {slide.note}" if slide.note else f" · {briefing.title}"
     if figures.includes:

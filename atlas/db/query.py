@@ -38,7 +38,7 @@ from loaders.vocabulary import COUNTRY_ONLY
 
 TABLE = schema.incidents
 
-_TEXT_COLUMNS = frozenset({"actor1", "actor2", "sub_event_type", "event_type"})
+_TEXT_COLUMNS = frozenset({"actor1", "actor2", "sub_event_type", "event_type", "licence"})
 
 
 def _among(column: Any, values: Any) -> Any:

@@ -59,6 +59,7 @@ from atlas.leaflet import (
     geojson_text,
 )
 from atlas.mapspec import (
+    NAME_SHIFTS_PX,
     SIZE_COLOUR,
     Dot,
     LegendEntry,
@@ -120,8 +121,8 @@ _CSS = """
 .atlas-legend h4 { margin: 2px 0 3px; font-size: 12px; }
 .atlas-legend-toggle { display: block; margin: 0 0 0 auto; padding: 0 2px; border: 0;
   background: none; font: 600 11px system-ui, sans-serif; color: #555; cursor: pointer; }
-.atlas-legend-toggle::after { content: " \25BE"; }
-.atlas-legend-folded .atlas-legend-toggle::after { content: " \25B8"; }
+.atlas-legend-toggle::after { content: " \\25BE"; }
+.atlas-legend-folded .atlas-legend-toggle::after { content: " \\25B8"; }
 .atlas-legend-folded .atlas-legend-body { display: none; }
 .atlas-legend .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 50%%;
   margin-right: 5px; vertical-align: -1px; border: 1px solid #fff; }
@@ -597,7 +598,11 @@ def _focus(point: tuple[float, float], view: ViewState, token: str) -> FocusOn:
 
 
 def _towns(layers: AtlasLayers) -> folium.FeatureGroup:
-    options = {"labelZoom": LABEL_ZOOM, "gap": style.TOWN_LABEL_GAP_PX}
+    options = {
+        "labelZoom": LABEL_ZOOM,
+        "gap": style.TOWN_LABEL_GAP_PX,
+        "nameShifts": NAME_SHIFTS_PX,
+    }
     return _group_of(
         TownMarkers(town_columns(layers.towns), "atlas-town-label", options),
         LAYER_TITLES["towns"],

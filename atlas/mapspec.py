@@ -41,6 +41,26 @@ DRAW_ORDER: tuple[str, ...] = (
 """Every part of a map, from the bottom up; both renderers stack their layers in this order."""
 
 
+NAME_SHIFTS_PX: tuple[tuple[int, int], ...] = (
+    (0, 0),
+    (0, -20),
+    (0, 20),
+    (0, -40),
+    (0, 40),
+    (-50, 0),
+    (50, 0),
+    (-50, -20),
+    (50, -20),
+    (-50, 20),
+    (50, 20),
+    (0, -60),
+    (0, 60),
+)
+"""Where a region or country name may go, in screen pixels (right, down) from its own place,
+in order of preference: each renderer writes it at the first that covers the fewest
+incidents and bases, so the names never sit under the symbols drawn over them."""
+
+
 def draw_rank(part: str) -> int:
     """The place of ``part`` in :data:`DRAW_ORDER`, from 1 at the bottom."""
     return DRAW_ORDER.index(part) + 1

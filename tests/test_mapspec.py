@@ -21,6 +21,7 @@ from matplotlib.text import Text
 from atlas import style
 from atlas.export.describe import summarise
 from atlas.export.static_map import (
+    _TO_MAP,
     ABOVE_MAP,
     draw_view,
     export_style,
@@ -29,7 +30,7 @@ from atlas.export.static_map import (
 )
 from atlas.extent import MALI_EXTENT
 from atlas.leaflet import Legend
-from atlas.mapping import PANE_Z_INDEX, PART_PANES, view_layers, view_map
+from atlas.mapping import PANE_Z_INDEX, PART_PANES, region_names, view_layers, view_map
 from atlas.mapspec import (
     DRAW_ORDER,
     HEADINGS,
@@ -286,3 +287,19 @@ def test_a_choropleths_legend_gives_each_class_its_values():
         assert low <= value <= high
     assert ramp_section("Per 100,000 people", 0.5).entries[0].label == "0 – 0.1"
     assert ramp_section("Incidents", 1500).entries[-1].label == "1,200 – 1,500"
+
+
+def test_a_region_name_moves_off_the_incidents_drawn_over_it_on_a_slide(tmp_path):
+    layers = small_layers(tmp_path)
+    (lat, lon, name) = next(n for n in region_names(layers.regions) if n[2] == "GAO")
+    at_the_name = incident_row(id="IN-ON-GAO", latitude=str(lat), longitude=str(lon))
+    (tmp_path / "again").mkdir()
+    layers = small_layers(tmp_path / "again", [at_the_name])
+    fig = _slide(layers, ViewState(agg="points"))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    (label,) = [t for t in ax.texts if t.get_text().replace("\u2009", "") == name]
+    box = label.get_window_extent()
+    x, y = ax.transData.transform(_TO_MAP.transform(lon, lat))
+    assert not (box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1)
+    assert box.y1 > y - 80  # still near its region: moved by a line or two, not away

@@ -49,6 +49,7 @@ from atlas.extent import view_extent as framed_extent
 from atlas.mapping import neighbour_names, region_names
 from atlas.mapspec import (
     DRAW_ORDER,
+    NAME_SHIFTS_PX,
     Dot,
     LegendSection,
     MapSpec,
@@ -571,17 +572,42 @@ def _draw_area_names(
         extent.ymin + 0.05 * extent.height,
         extent.ymax - 0.05 * extent.height,
     )
+    # As on screen: each name goes to the first of its places that covers the fewest
+    # symbols' centres (atlas.mapspec.NAME_SHIFTS_PX), and never over a name placed before.
+    symbols_x, symbols_y = _symbol_points(spec, extent)
+    unit_per_pt = extent.width / (ax.bbox.width * 72 / ax.figure.dpi)
+    px = 0.75 * k * unit_per_pt  # one screen pixel, in map units
+    placed: list[_Box] = []
     for (lat, lon, text), kind in names:
         x, y = _TO_MAP.transform(lon, lat)
         if not inset.contains(np.array([x]), np.array([y]))[0]:
             continue
+        size_pt = (8.5 if kind == "region" else 9.5) * k
+        half_w = len(text) * (_LABEL_CHAR_EM + 0.2) * size_pt * unit_per_pt / 2
+        half_h = 0.6 * size_pt * unit_per_pt
+        best: tuple[float, float, float, _Box] | None = None
+        for rank, (dx, dy) in enumerate(NAME_SHIFTS_PX):
+            cx, cy = x + dx * px, y - dy * px  # screen pixels run down, map units up
+            box = _Box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+            if any(box.overlaps(other) for other in placed):
+                continue
+            # A symbol's centre near the box covers it too: markers are 8 to 44 px across.
+            near = _Box(box.x0 - 8 * px, box.y0 - 8 * px, box.x1 + 8 * px, box.y1 + 8 * px)
+            cost = box.count_inside(symbols_x, symbols_y) + near.count_inside(symbols_x, symbols_y)
+            cost += rank * 0.01
+            if best is None or cost < best[0]:
+                best = (cost, cx, cy, box)
+        if best is None:
+            continue
+        _, x, y, box = best
+        placed.append(box)
         ax.text(
             x,
             y,
             "\u2009".join(text),  # letter-spaced, as the map writes area names
             ha="center",
             va="center",
-            fontsize=(8.5 if kind == "region" else 9.5) * k,
+            fontsize=size_pt,
             fontweight="bold" if kind == "region" else "normal",
             fontstyle="normal" if kind == "region" else "italic",
             color="#7a6a55" if kind == "region" else "#8d877c",

@@ -157,7 +157,6 @@
   var SYMBOLS = 'path.atlas-incident, .atlas-deployment svg g:last-child, .marker-cluster, '
     + '.atlas-note, path.atlas-hex';
   var NAMES = '.atlas-region-name span, .atlas-country-name span';
-
   function overlap(a, b) {
     var w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
     var h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
@@ -213,9 +212,12 @@
       // settle.
       if (map._animatingZoom) { later(); return; }
       var container = map.getContainer(), origin = container.getBoundingClientRect();
-      var symbols = [].slice.call(container.querySelectorAll(SYMBOLS))
-        .map(function (e) { return boxIn(origin, e); })
-        .filter(function (b) { return b.w > 0 && b.h > 0; });
+      var found = [].slice.call(container.querySelectorAll(SYMBOLS));
+      var boxes = found.map(function (e) { return boxIn(origin, e); });
+      var kept = boxes.map(function (b) { return b.w > 0 && b.h > 0; });
+      var symbols = boxes.filter(function (b, i) { return kept[i]; });
+      var hexes = found.filter(function (e, i) { return kept[i]; })
+        .map(function (e) { return e.classList.contains('atlas-hex'); });
       var placed = [], shown = map.getZoom() >= opts.labelZoom;
       labels.forEach(function (l) {
         var el = l.marker.getElement();
@@ -245,15 +247,29 @@
         el.style.marginTop = best.dy + 'px';
         placed.push(best);
       });
-      // Region and country names yield to every town name and to names kept before them.
+      // Region and country names yield to every town name and to names kept before them,
+      // and move off the incidents and bases drawn over them: of a few places near their
+      // own, each takes the first that covers the fewest symbols' centres and boxes.
+      var points = symbols.filter(function (b, i) { return !hexes[i]; });
       [].slice.call(container.querySelectorAll(NAMES)).forEach(function (e) {
         e.style.visibility = '';
-        var box = boxIn(origin, e);
-        if (placed.some(function (p) { return overlap(p, box) > 0; })) {
-          e.style.visibility = 'hidden';
-        } else {
-          placed.push(box);
-        }
+        e.style.marginLeft = '0px';
+        e.style.marginTop = '0px';
+        var box = boxIn(origin, e), best = null, bestCost = Infinity;
+        (opts.nameShifts || [[0, 0]]).forEach(function (d, i) {
+          var c = {x: box.x + d[0], y: box.y + d[1], w: box.w, h: box.h, dx: d[0], dy: d[1]};
+          if (placed.some(function (p) { return overlap(p, c) > 0; })) { return; }
+          var cost = i * 0.01;
+          points.forEach(function (s) {
+            if (holds(c, s.x + s.w / 2, s.y + s.h / 2)) { cost += 1; }
+            cost += overlap(c, s) / (c.w * c.h);
+          });
+          if (cost < bestCost) { best = c; bestCost = cost; }
+        });
+        if (!best) { e.style.visibility = 'hidden'; return; }
+        e.style.marginLeft = best.dx + 'px';
+        e.style.marginTop = best.dy + 'px';
+        placed.push(best);
       });
       container.dataset.atlasLabels = 'placed';
     }

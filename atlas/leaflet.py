@@ -287,7 +287,8 @@ names above the symbols (markers are at 600, tooltips at 650), beside which they
 
 
 class MapSetup(ScriptElement):
-    """The map's own credits in place of Leaflet's prefix, and our panes.
+    """The map's own credits in place of Leaflet's prefix, our panes and a scale bar in
+    kilometres.
 
     The credits stay on one line, cut short with an ellipsis, in the width the scale bar
     leaves them, so an imported dataset's long licence never spreads over the scale bar; a

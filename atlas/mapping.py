@@ -124,6 +124,7 @@ _CSS = """
 .atlas-legend-toggle::after { content: " \\25BE"; }
 .atlas-legend-folded .atlas-legend-toggle::after { content: " \\25B8"; }
 .atlas-legend-folded .atlas-legend-body { display: none; }
+.atlas-legend-body { overflow-y: auto; }
 .atlas-legend .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 50%%;
   margin-right: 5px; vertical-align: -1px; border: 1px solid #fff; }
 .atlas-legend svg { vertical-align: -4px; margin-right: 4px; }
@@ -631,7 +632,7 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
         tiles=None,
         min_zoom=MIN_ZOOM,
         max_zoom=MAX_ZOOM,
-        control_scale=True,
+        control_scale=False,  # our own, in kilometres only (see MapSetup)
         height=height,
     )
     fmap.options["maxZoom"] = MAX_ZOOM  # without tiles folium omits it; clustering needs it

@@ -157,6 +157,8 @@
   var SYMBOLS = 'path.atlas-incident, .atlas-deployment svg g:last-child, .marker-cluster, '
     + '.atlas-note, path.atlas-hex';
   var NAMES = '.atlas-region-name span, .atlas-country-name span';
+  // A map shorter than this opens with its legend folded (it would hide most of the map).
+  var SHORT_MAP_PX = 420;
   function overlap(a, b) {
     var w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
     var h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
@@ -218,7 +220,12 @@
       var symbols = boxes.filter(function (b, i) { return kept[i]; });
       var hexes = found.filter(function (e, i) { return kept[i]; })
         .map(function (e) { return e.classList.contains('atlas-hex'); });
-      var placed = [], shown = map.getZoom() >= opts.labelZoom;
+      // The map's controls (zoom, scale, credits, legend) are taken first: no name goes
+      // under them.
+      var placed = [].slice.call(container.querySelectorAll('.leaflet-control'))
+        .map(function (e) { return boxIn(origin, e); })
+        .filter(function (b) { return b.w > 0 && b.h > 0; });
+      var shown = map.getZoom() >= opts.labelZoom;
       labels.forEach(function (l) {
         var el = l.marker.getElement();
         if (!el) { return; }
@@ -330,7 +337,7 @@
      be seen and clicked; folded or not, it stays so for the next overlays of the page. */
   function legend(parent, opts) {
     var control = L.control({position: 'bottomright'});
-    control.onAdd = function () {
+    control.onAdd = function (map) {
       var d = L.DomUtil.create('div', 'atlas-legend');
       var button = L.DomUtil.create('button', 'atlas-legend-toggle', d);
       button.type = 'button';
@@ -342,7 +349,18 @@
         button.setAttribute('aria-expanded', String(!folded));
         button.title = folded ? 'Show the legend' : 'Fold the legend away';
       }
-      fold(Boolean(global.__atlasLegendFolded));
+      // Never taller than the map leaves it (the rest scrolls); on a map too short for it
+      // to leave room, it opens folded, until the reader unfolds it.
+      function fit() {
+        var room = map.getSize().y - 110;
+        body.style.maxHeight = Math.max(room, 60) + 'px';
+      }
+      var short = map.getSize().y < SHORT_MAP_PX;
+      var chosen = global.__atlasLegendFolded;
+      fold(chosen === undefined ? Boolean(short) : chosen);
+      fit();
+      map.on('resize', fit);
+      control.onRemove = function () { map.off('resize', fit); };
       L.DomEvent.on(button, 'click', function () {
         global.__atlasLegendFolded = !d.classList.contains('atlas-legend-folded');
         fold(global.__atlasLegendFolded);
@@ -369,6 +387,8 @@
     Object.keys(opts.panes).forEach(function (name) {
       if (!parent.getPane(name)) { parent.createPane(name).style.zIndex = opts.panes[name]; }
     });
+    // Kilometres only, as the slides measure: a second line in miles crowded the corner.
+    L.control.scale({imperial: false, maxWidth: 140}).addTo(parent);
     oneLineCredits(parent);
   }
 

@@ -19,7 +19,7 @@ from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view, set_view
-from ui.widgets import event_type_bars, show_map
+from ui.widgets import event_type_bars, map_screen, show_map
 
 require_frame()
 
@@ -28,47 +28,49 @@ view = current_view()
 start, end, incidents, _ = view_layers(data, view)
 deployments = data.deployments
 
-st.title("Deployments")
-first_day = min(deployments["start_date"].min().date(), start)
-as_of = st.slider(
-    "Bases active on",
-    min_value=first_day,
-    max_value=end,
-    value=end,
-    format="YYYY-MM-DD",
-    key="as_of",
-)
-active = deployments_active_between(deployments, as_of, as_of)
-
-places = place_names(data)
-near_col, radius_col = st.columns([2, 3])
-near = near_col.selectbox(
-    "Incidents near",
-    places,
-    index=places.index(view.near) if view.near in places else None,
-    placeholder="Choose a town or base",
-    key="near",
-)
-radius = radius_col.slider("Within (km)", 5, 300, int(view.radius_km), step=5, key="radius")
-set_view(replace(view, near=near, radius_km=float(radius)))
-
-point = place_point(data, near) if near else None
-nearby = incidents_within_km(incidents, point, radius) if point else incidents.iloc[0:0]
-circle = (point.y, point.x, radius * 1000.0) if point else None
-st.markdown(
-    f"**{plural(len(active), 'base')}** active on {as_of:%d %B %Y}"
-    + (
-        f"; **{plural(len(nearby), 'incident')}** within {radius} km of {near} "
-        f"between {start:%d %B %Y} and {end:%d %B %Y}."
-        if point
-        else "."
+with map_screen():
+    st.title("Deployments")
+    first_day = min(deployments["start_date"].min().date(), start)
+    as_of = st.slider(
+        "Bases active on",
+        min_value=first_day,
+        max_value=end,
+        value=end,
+        format="YYYY-MM-DD",
+        key="as_of",
     )
-)
-show_map(
-    lambda: deployment_map(data, view, active, nearby, circle),
-    key="deployments_map",
-    cache_key=(layers_key(), "deployments", view.to_query_string(), as_of, near, radius),
-)
+    active = deployments_active_between(deployments, as_of, as_of)
+
+    places = place_names(data)
+    near_col, radius_col = st.columns([2, 3])
+    near = near_col.selectbox(
+        "Incidents near",
+        places,
+        index=places.index(view.near) if view.near in places else None,
+        placeholder="Choose a town or base",
+        key="near",
+    )
+    radius = radius_col.slider("Within (km)", 5, 300, int(view.radius_km), step=5, key="radius")
+    set_view(replace(view, near=near, radius_km=float(radius)))
+
+    point = place_point(data, near) if near else None
+    nearby = incidents_within_km(incidents, point, radius) if point else incidents.iloc[0:0]
+    circle = (point.y, point.x, radius * 1000.0) if point else None
+    st.markdown(
+        f"**{plural(len(active), 'base')}** active on {as_of:%d %B %Y}"
+        + (
+            f"; **{plural(len(nearby), 'incident')}** within {radius} km of {near} "
+            f"between {start:%d %B %Y} and {end:%d %B %Y}."
+            if point
+            else "."
+        )
+    )
+    show_map(
+        lambda: deployment_map(data, view, active, nearby, circle),
+        key="deployments_map",
+        cache_key=(layers_key(), "deployments", view.to_query_string(), as_of, near, radius),
+        fill_screen=True,
+    )
 
 st.subheader("Timeline by mission")
 # The place first: every MINUSMA site's name starts "MINUSMA camp, …", which a cut label hides.

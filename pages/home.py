@@ -10,7 +10,7 @@ from ui.data import layers, layers_key, view_figures
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
-from ui.widgets import copy_link_button, show_map
+from ui.widgets import copy_link_button, map_screen, show_map
 
 require_frame()
 
@@ -19,40 +19,41 @@ data = layers(data_key)
 view = current_view()
 start, end, figures = view_figures(data_key, data, view)
 
-st.title("Mali Security Atlas")
-st.caption(f"{start:%d %B %Y} – {end:%d %B %Y}")
+with map_screen():
+    st.title("Mali Security Atlas")
+    st.caption(f"{start:%d %B %Y} – {end:%d %B %Y}")
 
-incidents_col, deaths_col, bases_col, regions_col = st.columns(4)
-incidents_col.metric("Incidents", f"{figures.incidents:,}")
-deaths_col.metric(
-    "Fatalities",
-    f"{figures.fatalities:,}",
-    help=plural(figures.incidents_without_fatality_figure, "incident") + " have no figure.",
-)
-bases_col.metric("Active deployments", f"{figures.active_deployments:,}")
-regions_col.metric(
-    "Most affected region",
-    figures.top_regions[0][0] if figures.top_regions else "–",
-    help="Regions of Mali ranked by incident count in the range.",
-)
-notes = []
-if figures.top_regions:
-    notes.append(
-        "Most affected regions: "
-        + ", ".join(f"{name} ({count})" for name, count in figures.top_regions)
-        + "."
+    incidents_col, deaths_col, bases_col, regions_col = st.columns(4)
+    incidents_col.metric("Incidents", f"{figures.incidents:,}")
+    deaths_col.metric(
+        "Fatalities",
+        f"{figures.fatalities:,}",
+        help=plural(figures.incidents_without_fatality_figure, "incident") + " have no figure.",
     )
-if figures.includes:
-    notes.append(figures.includes)
-if notes:
-    st.caption(" ".join(notes))
+    bases_col.metric("Active deployments", f"{figures.active_deployments:,}")
+    regions_col.metric(
+        "Most affected region",
+        figures.top_regions[0][0] if figures.top_regions else "–",
+        help="Regions of Mali ranked by incident count in the range.",
+    )
+    notes = []
+    if figures.top_regions:
+        notes.append(
+            "Most affected regions: "
+            + ", ".join(f"{name} ({count})" for name, count in figures.top_regions)
+            + "."
+        )
+    if figures.includes:
+        notes.append(figures.includes)
+    if notes:
+        st.caption(" ".join(notes))
 
-show_map(
-    lambda: view_map(data, view),
-    key="home_map",
-    height=660,
-    cache_key=(data_key, "view", view.to_query_string()),
-)
+    show_map(
+        lambda: view_map(data, view),
+        key="home_map",
+        cache_key=(data_key, "view", view.to_query_string()),
+        fill_screen=True,
+    )
 copy_link_button()
 
 export_panel(data, view)

@@ -26,7 +26,7 @@ from ui.picks import (
 )
 from ui.player import month_player
 from ui.view import current_view, request_range
-from ui.widgets import copy_link_button, event_type_bars, show_map
+from ui.widgets import copy_link_button, event_type_bars, map_screen, show_map
 
 require_frame()
 
@@ -36,13 +36,7 @@ view = current_view()
 start, end, incidents, _ = view_layers(data, view)
 data_start, data_end = data_span(data)
 
-st.title("Incidents")
-st.markdown(
-    f"**{plural(len(incidents), 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}."
-)
-
 years = [str(y) for y in range(data_end.year, data_start.year - 1, -1)]
-quick_col, back_col, next_col, play_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
 
 
 def _apply_quick_range() -> None:
@@ -51,33 +45,41 @@ def _apply_quick_range() -> None:
         request_range(*quick_range(choice, data_start, data_end))
 
 
-quick_col.selectbox(
-    "Quick range",
-    ["Custom", *QUICK_RANGES, *years],
-    key="quick_range",
-    on_change=_apply_quick_range,
-)
-back_col.button(
-    "◀ Month",
-    on_click=lambda: request_range(*step_month(start, -1, data_start, data_end)),
-    width="stretch",
-)
-next_col.button(
-    "Month ▶",
-    on_click=lambda: request_range(*step_month(end, 1, data_start, data_end)),
-    width="stretch",
-)
-month_player(play_col, start, end, data_start, data_end)
+with map_screen():
+    st.title("Incidents")
+    st.markdown(
+        f"**{plural(len(incidents), 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}."
+    )
 
-take_row_picked_in_table()
-highlight, token = ringed(), focus_token()
-clicked = show_map(
-    lambda: view_map(data, view, highlight_id=highlight, focus_token=token),
-    key="incidents_map",
-    height=540,
-    cache_key=(data_key, "view", view.to_query_string(), highlight, token),
-    on_click=True,
-)
+    quick_col, back_col, next_col, play_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+
+    quick_col.selectbox(
+        "Quick range",
+        ["Custom", *QUICK_RANGES, *years],
+        key="quick_range",
+        on_change=_apply_quick_range,
+    )
+    back_col.button(
+        "◀ Month",
+        on_click=lambda: request_range(*step_month(start, -1, data_start, data_end)),
+        width="stretch",
+    )
+    next_col.button(
+        "Month ▶",
+        on_click=lambda: request_range(*step_month(end, 1, data_start, data_end)),
+        width="stretch",
+    )
+    month_player(play_col, start, end, data_start, data_end)
+
+    take_row_picked_in_table()
+    highlight, token = ringed(), focus_token()
+    clicked = show_map(
+        lambda: view_map(data, view, highlight_id=highlight, focus_token=token),
+        key="incidents_map",
+        cache_key=(data_key, "view", view.to_query_string(), highlight, token),
+        on_click=True,
+        fill_screen=True,
+    )
 take_map_click(clicked, incidents)
 copy_link_button()
 

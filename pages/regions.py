@@ -20,7 +20,7 @@ from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
-from ui.widgets import event_type_bars, show_map
+from ui.widgets import event_type_bars, map_screen, show_map
 
 require_frame()
 
@@ -35,39 +35,41 @@ view = current_view()
 start, end, figures = region_figures(data, view)
 before = previous_period(start, end)
 
-st.title("Regions")
-st.caption(
-    f"{start:%d %B %Y} – {end:%d %B %Y}, compared with {before[0]:%d %B %Y} – "
-    f"{before[1]:%d %B %Y}. Ménaka and Taoudénit have no offline boundaries and count "
-    "within Gao and Timbuktu."
-)
-metric = st.radio(
-    "Shade regions by",
-    list(METRICS),
-    format_func=lambda m: METRICS[m],
-    horizontal=True,
-    key="region_metric",
-)
-flagged = figures[figures["rise"] | figures["fatality_high"]]
-surges = []
-for row in flagged.itertuples(index=False):
-    reasons = []
-    if row.rise:
-        reasons.append(f"incidents up from {row.previous_incidents} to {row.incidents}")
-    if row.fatality_high:
-        reasons.append("30-day fatalities at a one-year high")
-    surges.append(f"- **{row.name}**: " + "; ".join(reasons) + ".")
-if surges:
-    st.warning("Surges in this range:\n" + "\n".join(surges))
-data_start = data_span(data)[0]
-if note := Baselines.of(start, end, data_start).note(data_start):
-    st.caption(note)
+with map_screen():
+    st.title("Regions")
+    st.caption(
+        f"{start:%d %B %Y} – {end:%d %B %Y}, compared with {before[0]:%d %B %Y} – "
+        f"{before[1]:%d %B %Y}. Ménaka and Taoudénit have no offline boundaries and count "
+        "within Gao and Timbuktu."
+    )
+    metric = st.radio(
+        "Shade regions by",
+        list(METRICS),
+        format_func=lambda m: METRICS[m],
+        horizontal=True,
+        key="region_metric",
+    )
+    flagged = figures[figures["rise"] | figures["fatality_high"]]
+    surges = []
+    for row in flagged.itertuples(index=False):
+        reasons = []
+        if row.rise:
+            reasons.append(f"incidents up from {row.previous_incidents} to {row.incidents}")
+        if row.fatality_high:
+            reasons.append("30-day fatalities at a one-year high")
+        surges.append(f"- **{row.name}**: " + "; ".join(reasons) + ".")
+    if surges:
+        st.warning("Surges in this range:\n" + "\n".join(surges))
+    data_start = data_span(data)[0]
+    if note := Baselines.of(start, end, data_start).note(data_start):
+        st.caption(note)
 
-show_map(
-    lambda: region_map(data, view, figures, metric, METRICS[metric]),
-    key="regions_map",
-    cache_key=(layers_key(), "regions", view.to_query_string(), metric),
-)
+    show_map(
+        lambda: region_map(data, view, figures, metric, METRICS[metric]),
+        key="regions_map",
+        cache_key=(layers_key(), "regions", view.to_query_string(), metric),
+        fill_screen=True,
+    )
 
 st.dataframe(
     figures.rename(

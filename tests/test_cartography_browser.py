@@ -1,10 +1,12 @@
 """Browser tier: town names beside their symbols, incidents never hidden by bases, area names,
-the opening view fitted to the screen, and credits clear of the scale bar."""
+the opening view fitted to the screen, credits clear of the scale bar, and each map page's
+headline, map and legend fitted to the window."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any, Literal
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
@@ -37,7 +39,8 @@ return {
 
 # A click at the middle of each incident drawn in the map's frame, given to what the browser
 # finds there, and what it opened: an incident's popup (that incident's, or another's drawn
-# over it), never a base's or nothing.
+# over it), never a base's or nothing. An incident under the legend or another control of
+# the map (where the map's size puts one) is not clicked.
 _CLICK_INCIDENTS_JS = """
 const map = window.map, frame = map.getContainer().getBoundingClientRect(), incidents = [];
 map.eachLayer(l => {
@@ -50,6 +53,7 @@ return incidents.map(l => {
   map.closePopup();
   map.getPane('popupPane').replaceChildren();  // a closed popup fades out for a moment
   const hit = document.elementFromPoint(x, y);
+  if (hit.closest('.leaflet-control')) { return 'under a control'; }
   hit.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: x, clientY: y}));
   if (incidents.some(o => o.isPopupOpen())) { return 'incident'; }
   const popup = document.querySelector('.leaflet-popup-content');
@@ -114,7 +118,8 @@ def test_every_incident_stays_clickable_where_bases_are_drawn(served_app, browse
     # 2015-16: bases at most of the places where incidents happened. At the opening zoom the
     # Sévaré base's outline crosses the middle of an incident a few kilometres away.
     _open(browser, served_app.url + "/?from=2015-01-01&to=2016-12-31" + zoom)
-    opened = [hit for hit in map_script(browser, _CLICK_INCIDENTS_JS) if hit != "off the map"]
+    hits = map_script(browser, _CLICK_INCIDENTS_JS)
+    opened = [hit for hit in hits if hit not in ("off the map", "under a control")]
 
     assert len(opened) > 10
     assert set(opened) == {"incident"}, opened
@@ -163,6 +168,77 @@ def test_big_screen_screenshots(served_app, browser, artifacts, name, query):
 
     assert _severe(browser) == []
     assert legend["bottom"] <= legend["frame"], "the legend should fit in the map"
+
+
+# Where the map's frame lies on the page, and the lowest bottom edge of everything the page
+# shows above it (title, headline figures, controls), in the window's pixels.
+_SCREEN_JS = """
+const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+const f = frame.getBoundingClientRect();
+const elements = document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]');
+const above = [...elements].map(e => e.getBoundingClientRect())
+  .filter(b => b.height > 0 && b.top < f.top);
+const metrics = [...document.querySelectorAll('[data-testid="stMetric"]')]
+  .map(e => e.getBoundingClientRect().bottom);
+return {top: f.top, bottom: f.bottom, frame: f.height, window: window.innerHeight,
+        above: Math.max(...above.map(b => b.bottom)), metrics: metrics};
+"""
+
+# The map's own height and the legend's box, in the pixels of the map's frame.
+_MAP_FILL_JS = """
+const b = document.querySelector('.atlas-legend').getBoundingClientRect();
+return {map: window.map.getSize().y, inner: window.innerHeight, width: window.innerWidth,
+        legend: {x0: b.left, y0: b.top, x1: b.right, y1: b.bottom}};
+"""
+
+
+def _screen(driver) -> dict[str, Any] | Literal[False]:
+    """The page's layout and the map's, once they have stopped moving (else False, to wait)."""
+    first = {**driver.execute_script(_SCREEN_JS), **map_script(driver, _MAP_FILL_JS)}
+    time.sleep(0.3)
+    again = {**driver.execute_script(_SCREEN_JS), **map_script(driver, _MAP_FILL_JS)}
+    return again if first == again else False
+
+
+MAP_PAGES = [
+    ("home", "", 4),  # its four headline figures
+    ("incidents", "incidents", 0),
+    ("regions", "regions", 0),
+    ("deployments", "deployments", 0),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "metrics"), MAP_PAGES, ids=[p[0] for p in MAP_PAGES])
+def test_a_map_page_fits_its_headline_map_and_legend_to_the_window(
+    served_app, browser, artifacts, name, path, metrics
+):
+    _big_screen(browser)
+    browser.get(f"{served_app.url}/{path}")
+    map_counts(browser)
+    # The same page, its window made smaller: the map follows without a reload.
+    for width, height in ((1920, 1080), (1600, 1000)):
+        _big_screen(browser, width, height)
+        shown = WebDriverWait(browser, 30).until(_screen)
+        browser.save_screenshot(str(artifacts / f"map-first-{name}-{width}x{height}.png"))
+        legend = shown["legend"]
+
+        assert shown["window"] == height
+        assert shown["top"] > 0, "the page should open at its top"
+        assert shown["above"] <= shown["top"] <= height
+        assert height - 40 <= shown["bottom"] <= height, "the map should end at the window's foot"
+        assert shown["map"] == pytest.approx(shown["frame"], abs=1), "the map should fill its frame"
+        assert len(shown["metrics"]) == metrics
+        assert all(bottom <= shown["top"] for bottom in shown["metrics"])
+        assert legend["x0"] >= 0, legend
+        assert legend["x1"] <= shown["width"], legend
+        assert legend["y0"] >= 0, legend
+        assert legend["y1"] <= shown["inner"], legend
+
+    _big_screen(browser, 1366, 768)
+    laptop = WebDriverWait(browser, 30).until(_screen)
+    browser.save_screenshot(str(artifacts / f"map-first-{name}-1366x768.png"))
+    assert laptop["frame"] >= 420
+    assert laptop["map"] == pytest.approx(laptop["frame"], abs=1)
 
 
 # The map's size and the box of one feature (Mali, a region) in the map's own pixels, read
@@ -233,11 +309,11 @@ def test_a_view_with_a_centre_opens_exactly_there(served_app, browser, zoom):
 
 
 def test_the_opening_view_fits_the_screen_again_until_the_reader_moves_it(served_app, browser):
-    # A narrow window: the map, as high as on the big screen, is too narrow for Mali's height.
+    # A small window: the map, narrow and at its least height, fits Mali on its tighter side.
     _big_screen(browser, 1000, 720)
     _open(browser, served_app.url + "/")
     small = map_script(browser, _FEATURE_BOX_JS, "iso_a3", "MLI")
-    assert _fitted_share(small)[0] >= FITTED
+    assert max(_fitted_share(small)) >= FITTED
     _big_screen(browser)
     WebDriverWait(browser, 10).until(
         lambda d: map_script(d, "return window.map.getSize().x;") > small["width"] + 100

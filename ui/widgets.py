@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 import streamlit_folium
+from branca.element import Figure
 from streamlit_folium import st_folium
 
 from atlas import style
 from atlas.attribution import footer_markdown
 from atlas.datasets import open_datasets
+from atlas.leaflet import RawText
 from atlas.mapping import LayeredMap
 from ui.data import memory_freed
 
@@ -145,6 +148,67 @@ def _shown_map(
     return shown
 
 
+MAP_MIN_HEIGHT = 420
+"""The least height of a map that fills the screen (:func:`map_screen`): on a laptop's screen
+the page scrolls rather than the map shrinking below what a reader can work with."""
+
+_SCREEN_KEY = "atlas-map-screen"
+_MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# The screen is one of Streamlit's vertical blocks (a flex column): at least as tall as the
+# window less the room Streamlit keeps over a page (6rem, its header) and a margin under the
+# map (1rem); the map's frame, and the two boxes Streamlit wraps it in, take whatever height
+# the elements above the map leave, from MAP_MIN_HEIGHT up.
+_SCREEN_CSS = f"""<style>
+.st-key-{_SCREEN_KEY} {{ min-height: calc(100vh - 7rem); }}
+.st-key-{_SCREEN_KEY} > [data-testid="stElementContainer"]:has({_MAP_FRAME}),
+.st-key-{_SCREEN_KEY} > [data-testid="stElementContainer"] > div:has(> {_MAP_FRAME}) {{
+  flex: 1 0 auto; display: flex; flex-direction: column;
+}}
+.st-key-{_SCREEN_KEY} {_MAP_FRAME} {{ flex: 1 0 {MAP_MIN_HEIGHT}px; }}
+</style>"""
+
+
+@contextmanager
+def map_screen() -> Iterator[None]:
+    """The first screen of a map page: what the page puts in it (title, headline figures,
+    controls) and then its map, shown with ``fill_screen``, which takes the height left.
+
+    The map grows and shrinks with the browser's window, so the headline, the whole map
+    and its legend are in sight without scrolling, whatever the elements above the map
+    take (a longer warning, a caption that wraps on a narrower screen). What the page
+    shows after the screen follows below the fold.
+    """
+    st.html(_SCREEN_CSS)
+    with st.container(key=_SCREEN_KEY):
+        yield
+
+
+# The element st_folium's page draws the map in, sized to the height st_folium was given
+# (in the element's own style, which only an important rule overrides).
+_FILL_FRAME_CSS = "<style>#map_div { height: 100vh !important; }</style>"
+
+
+def _filling_its_frame(source: MapSource) -> Callable[[], LayeredMap]:
+    """What builds the map of ``source`` as tall as the frame it is drawn in, which the
+    page's screen sizes to the window.
+
+    The map's element takes the frame's height by a rule of the map's own page, before the
+    map is drawn: drawn at its final size from the start, a map opened on a link's centre
+    opens exactly there (grown after drawing, the map would shift its centre by up to a
+    pixel, and a link copied from it would drift). Leaflet follows later sizes of the frame
+    by itself.
+    """
+
+    def build() -> LayeredMap:
+        lmap = source() if callable(source) else source
+        figure = lmap.base.get_root()
+        assert isinstance(figure, Figure), "a folium map lies in a figure"
+        figure.header.add_child(RawText(_FILL_FRAME_CSS), name="atlas_fill_frame")
+        return lmap
+
+    return build
+
+
 def show_map(
     source: MapSource,
     key: str,
@@ -153,6 +217,7 @@ def show_map(
     cache_key: Hashable | None = None,
     on_click: bool = False,
     pick_point: bool = False,
+    fill_screen: bool = False,
 ) -> dict[str, Any] | None:
     """Draw a map; with ``on_click``, return the last marker clicked: the point clicked
     (``lat``, ``lng``), the marker's ``tooltip`` (plain text) and the ``count`` of clicks
@@ -168,6 +233,10 @@ def show_map(
     by every session asking for the same key while any of them shows that map (and a few
     recent ones after); ``source`` is then best given as a function that builds the map, so
     a hit builds nothing.
+
+    With ``fill_screen``, drawn inside the page's :func:`map_screen`, the map is as tall as
+    the window leaves room for under what the screen shows above it, and never less than
+    :data:`MAP_MIN_HEIGHT`; ``height`` is then not used.
     """
     if on_click and pick_point:
         raise ValueError("ask for the marker clicked or for the point clicked, not both")
@@ -180,6 +249,9 @@ def show_map(
         )
     elif pick_point:
         returned = ("last_clicked",)
+    if fill_screen:
+        source, height = _filling_its_frame(source), MAP_MIN_HEIGHT
+        cache_key = None if cache_key is None else (cache_key, "fills its frame")
     if cache_key is None:
         arguments = _component_arguments(source, key, height, returned)
     else:

@@ -593,8 +593,8 @@ def _draw_area_names(
                 continue
             # A symbol's centre near the box covers it too: markers are 8 to 44 px across.
             near = _Box(box.x0 - 8 * px, box.y0 - 8 * px, box.x1 + 8 * px, box.y1 + 8 * px)
-            cost = box.count_inside(symbols_x, symbols_y) + near.count_inside(symbols_x, symbols_y)
-            cost += rank * 0.01
+            covered = [b.count_inside(symbols_x, symbols_y) for b in (box, near)]
+            cost = sum(covered) + rank * 0.01
             if best is None or cost < best[0]:
                 best = (cost, cx, cy, box)
         if best is None:

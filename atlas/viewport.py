@@ -104,6 +104,23 @@ def wants_detail(mode: str, requested: str, viewport: Viewport | None) -> bool:
     )
 
 
+def reports_extent(requested: str, placeable: int) -> bool:
+    """Whether a map of ``placeable`` incidents drawn as ``requested`` needs the reader's
+    extent: only a view the count puts in hexagons, whose detail :func:`detail_box` asks
+    for once zoomed in (any other map draws all its incidents, and a pan costs nothing)."""
+    return requested == "auto" and resolve_mode(requested, placeable) == "hexes"
+
+
+def detail_box(requested: str, placeable: int, viewport: Viewport | None) -> Viewport | None:
+    """The box (:meth:`Viewport.rounded`) whose incidents a map of ``placeable`` incidents
+    drawn as ``requested`` shows one by one, zoomed in to ``viewport``; None while it shows
+    the whole view (what a cache key of the map holds: nearby pans share a box)."""
+    mode = resolve_mode(requested, placeable)
+    if viewport is None or not wants_detail(mode, requested, viewport):
+        return None
+    return viewport.rounded()
+
+
 def detail(placed: gpd.GeoDataFrame, viewport: Viewport) -> Detail:
     """The incidents of ``placed`` inside ``viewport`` (widened a little) and how to draw them:
     points or clusters when few enough, else hexagons of the viewport's zoom."""

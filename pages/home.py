@@ -6,11 +6,12 @@ import streamlit as st
 
 from atlas.mapping import view_map
 from atlas.text import plural
+from atlas.viewport import detail_box, reports_extent
 from ui.data import layers, layers_key, view_figures
 from ui.export import export_panel
 from ui.frame import require_frame
 from ui.view import current_view
-from ui.widgets import copy_link_button, map_screen, show_map
+from ui.widgets import copy_link_button, map_screen, reported_viewport, show_map
 
 require_frame()
 
@@ -48,11 +49,16 @@ with map_screen():
     if notes:
         st.caption(" ".join(notes))
 
+    # A view in hexagons shows the incidents of the reader's part of the map, zoomed in.
+    placeable = figures.incidents - figures.not_on_map
+    viewport = reported_viewport("home_map")
+    box = detail_box(view.agg, placeable, viewport)
     show_map(
-        lambda: view_map(data, view),
+        lambda: view_map(data, view, viewport=viewport if box else None),
         key="home_map",
-        cache_key=(data_key, "view", view.to_query_string()),
+        cache_key=(data_key, "view", view.to_query_string(), box),
         fill_screen=True,
+        report_extent=reports_extent(view.agg, placeable),
     )
 copy_link_button()
 

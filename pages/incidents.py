@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.filters import data_span
+from atlas.filters import data_span, on_map
 from atlas.mapping import view_layers, view_map
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
 from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
+from atlas.viewport import detail_box, reports_extent
 from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
@@ -26,7 +27,13 @@ from ui.picks import (
 )
 from ui.player import month_player
 from ui.view import current_view, request_range
-from ui.widgets import copy_link_button, event_type_bars, map_screen, show_map
+from ui.widgets import (
+    copy_link_button,
+    event_type_bars,
+    map_screen,
+    reported_viewport,
+    show_map,
+)
 
 require_frame()
 
@@ -73,12 +80,23 @@ with map_screen():
 
     take_row_picked_in_table()
     highlight, token = ringed(), focus_token()
+    # A view in hexagons shows the incidents of the reader's part of the map, zoomed in.
+    placeable = int(on_map(incidents).sum())
+    viewport = reported_viewport("incidents_map")
+    box = detail_box(view.agg, placeable, viewport)
     clicked = show_map(
-        lambda: view_map(data, view, highlight_id=highlight, focus_token=token),
+        lambda: view_map(
+            data,
+            view,
+            highlight_id=highlight,
+            focus_token=token,
+            viewport=viewport if box else None,
+        ),
         key="incidents_map",
-        cache_key=(data_key, "view", view.to_query_string(), highlight, token),
+        cache_key=(data_key, "view", view.to_query_string(), highlight, token, box),
         on_click=True,
         fill_screen=True,
+        report_extent=reports_extent(view.agg, placeable),
     )
 take_map_click(clicked, incidents)
 copy_link_button()

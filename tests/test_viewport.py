@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pytest
 
 from atlas.aggregate import CLUSTERS_MAX, POINTS_MAX
-from atlas.viewport import DETAIL_ZOOM, Viewport, detail, wants_detail
+from atlas.viewport import (
+    DETAIL_ZOOM,
+    Viewport,
+    detail,
+    detail_box,
+    reports_extent,
+    wants_detail,
+)
 
 
 def _bounds(west: float, south: float, east: float, north: float) -> dict:
@@ -106,3 +115,22 @@ def test_a_zoomed_in_map_of_many_incidents_draws_those_in_view_and_counts_the_re
     asked = view_map(layers, ViewState(agg="hexes"), viewport=gao).merged().get_root().render()
     assert _calls(asked, "hexCells")
     assert not _calls(asked, "incidentMarkers")
+
+
+def test_only_a_view_the_count_puts_in_hexagons_asks_for_the_readers_extent():
+    assert reports_extent("auto", CLUSTERS_MAX + 1)
+    assert not reports_extent("auto", CLUSTERS_MAX)  # clustered: every incident is drawn
+    assert not reports_extent("hexes", CLUSTERS_MAX + 1)  # hexagons asked for stay hexagons
+    assert not reports_extent("points", 10 * CLUSTERS_MAX)
+
+
+def test_the_detail_box_is_asked_for_zoomed_in_only_and_shared_by_nearby_pans():
+    many = CLUSTERS_MAX + 1
+    near = Viewport(-0.3, 16.1, 0.2, 16.4, DETAIL_ZOOM)
+    assert detail_box("auto", many, None) is None
+    assert detail_box("auto", many, replace(near, zoom=DETAIL_ZOOM - 1)) is None
+    assert detail_box("auto", CLUSTERS_MAX, near) is None
+    box = detail_box("auto", many, near)
+    assert box == near.rounded()
+    nudged = Viewport(-0.29, 16.11, 0.21, 16.41, DETAIL_ZOOM)
+    assert detail_box("auto", many, nudged) == box  # a short pan keeps the map's cache key

@@ -22,6 +22,7 @@ from atlas.attribution import footer_markdown
 from atlas.datasets import open_datasets
 from atlas.leaflet import RawText
 from atlas.mapping import LayeredMap
+from atlas.viewport import Viewport
 from ui.data import memory_freed
 
 MapSource = LayeredMap | Callable[[], LayeredMap]
@@ -218,6 +219,7 @@ def show_map(
     on_click: bool = False,
     pick_point: bool = False,
     fill_screen: bool = False,
+    report_extent: bool = False,
 ) -> dict[str, Any] | None:
     """Draw a map; with ``on_click``, return the last marker clicked: the point clicked
     (``lat``, ``lng``), the marker's ``tooltip`` (plain text) and the ``count`` of clicks
@@ -234,6 +236,10 @@ def show_map(
     recent ones after); ``source`` is then best given as a function that builds the map, so
     a hit builds nothing.
 
+    With ``report_extent``, the map also tells the page its extent and zoom after each pan
+    or zoom (read with :func:`reported_viewport`): a rerun each time, so only for a map whose
+    overlays follow the extent (:func:`atlas.viewport.reports_extent`).
+
     With ``fill_screen``, drawn inside the page's :func:`map_screen`, the map is as tall as
     the window leaves room for under what the screen shows above it, and never less than
     :data:`MAP_MIN_HEIGHT`; ``height`` is then not used.
@@ -249,6 +255,8 @@ def show_map(
         )
     elif pick_point:
         returned = ("last_clicked",)
+    if report_extent:
+        returned += ("bounds", "zoom")
     if fill_screen:
         source, height = _filling_its_frame(source), MAP_MIN_HEIGHT
         cache_key = None if cache_key is None else (cache_key, "fills its frame")
@@ -273,6 +281,15 @@ def show_map(
         "tooltip": state.get("last_object_clicked_tooltip"),
         "count": state.get("last_object_clicked_count"),
     }
+
+
+def reported_viewport(key: str) -> Viewport | None:
+    """The extent and zoom the map of ``key`` last reported (see ``report_extent``), or None
+    before it has, or when what it reported is not a usable extent."""
+    state = st.session_state.get(key)
+    if not isinstance(state, dict):
+        return None
+    return Viewport.from_map(state.get("bounds"), state.get("zoom"))
 
 
 _COPY_LINK = (Path(__file__).parent / "assets" / "copy_link.html").read_text(encoding="utf-8")

@@ -49,7 +49,7 @@ def crowded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedAp
 def _drawn(browser: Any, wanted: str, timeout: float = 60) -> dict[str, Any]:
     """What the map draws once its legend says ``wanted``."""
 
-    def ready(driver: Any) -> dict[str, Any] | bool:
+    def ready(driver: Any) -> Any:
         try:
             drawn = map_script(driver, _DRAWN_JS)
         except Exception:  # the map's frame is being replaced by a rerun

@@ -395,3 +395,61 @@ def test_long_credits_keep_to_one_line_clear_of_the_scale_bar(
     assert not _overlap(unfolded["credits"], unfolded["scale"]), unfolded
     assert not _overlap(unfolded["credits"], unfolded["legend"]), unfolded
     assert unfolded["credits"]["y1"] == pytest.approx(folded["credits"]["y1"], abs=1)
+
+
+# The legend's box and its body's, the map's height, and whether the fold button says open.
+_LEGEND_STATE_JS = """
+const legend = document.querySelector('.atlas-legend');
+const body = legend.querySelector('.atlas-legend-body');
+const b = legend.getBoundingClientRect();
+return {top: b.top, bottom: b.bottom, height: b.height, body: body.offsetHeight,
+        scrolls: body.scrollHeight > body.clientHeight, map: window.map.getSize().y,
+        expanded: legend.querySelector('.atlas-legend-toggle').getAttribute('aria-expanded')};
+"""
+
+
+def test_the_legend_folds_away_and_back(served_app, browser):
+    _big_screen(browser)
+    _open(browser, served_app.url + "/")
+    opened = map_script(browser, _LEGEND_STATE_JS)
+    assert opened["expanded"] == "true"
+    assert opened["body"] > 100
+
+    map_script(browser, "document.querySelector('.atlas-legend-toggle').click();")
+    folded = map_script(browser, _LEGEND_STATE_JS)
+    assert folded["expanded"] == "false"
+    assert folded["body"] == 0
+    assert folded["height"] < 30, "folded, the legend is only its button"
+    map_script(browser, "document.querySelector('.atlas-legend-toggle').click();")
+    assert map_script(browser, _LEGEND_STATE_JS)["body"] == opened["body"]
+
+
+def test_the_legend_is_never_taller_than_a_short_map(served_app, browser):
+    # A laptop's screen: the map at its least height, the legend longer than it leaves.
+    _big_screen(browser, 1366, 768)
+    _open(browser, served_app.url + "/?from=2015-01-01&to=2020-12-31")
+    shown = map_script(browser, _LEGEND_STATE_JS)
+    assert shown["expanded"] == "true"  # 420 px and more: it opens unfolded
+    assert shown["top"] >= 0, shown
+    assert shown["bottom"] <= shown["map"], shown
+    assert shown["scrolls"], "what does not fit scrolls inside the legend"
+
+
+# Every name shown on the map (towns, regions, countries) that overlaps one of the map's
+# controls (zoom, layers, scale bar, credits, legend).
+_NAMES_UNDER_CONTROLS_JS = """
+const boxes = s => [...document.querySelectorAll(s)].map(e => [e, e.getBoundingClientRect()])
+  .filter(([e, b]) => b.width > 0 && b.height > 0 && getComputedStyle(e).visibility !== 'hidden'
+    && getComputedStyle(e.closest('.leaflet-marker-icon') || e).display !== 'none');
+const controls = boxes('.leaflet-control').map(([e, b]) => b);
+const names = boxes('.atlas-town-label, .atlas-region-name span, .atlas-country-name span');
+const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+return names.filter(([e, b]) => controls.some(c => over(b, c))).map(([e]) => e.textContent);
+"""
+
+
+@pytest.mark.parametrize("query", ["", "region=ML-7", "lat=14.6&lon=-4.1&zoom=7"])
+def test_no_name_is_written_under_the_maps_controls(served_app, browser, query):
+    _big_screen(browser, 1600, 1000)
+    _open(browser, f"{served_app.url}/?{query}")
+    assert map_script(browser, _NAMES_UNDER_CONTROLS_JS) == []

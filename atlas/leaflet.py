@@ -301,16 +301,6 @@ class MapSetup(ScriptElement):
         super().__init__({"text": escape_html(text), "panes": PANES})
 
 
-class FillFrame(ScriptElement):
-    """Makes the map exactly as tall as the frame it is drawn in, also when the frame is
-    resized: a page that sizes the frame to the screen gets a map that fills it."""
-
-    function = "fillFrame"
-
-    def __init__(self) -> None:
-        super().__init__({})
-
-
 class TileFallback(ScriptElement):
     """An online basemap that cannot load (no network in the room) gives way to the offline
     one, and the map says why, instead of staying blank."""

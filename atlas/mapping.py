@@ -39,7 +39,6 @@ from atlas.leaflet import (
     PANES,
     ClusteredIncidents,
     DeploymentMarkers,
-    FillFrame,
     FitOpening,
     FocusOn,
     ForgetSwappedGroups,
@@ -81,8 +80,6 @@ from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
 MALI_CENTRE = (17.4, -3.5)
-FILL_FRAME = "100%"
-"""A map height that fills the frame the page gives the map (see :class:`FillFrame`)."""
 LABEL_ZOOM = 7  # towns of rank 3 are labelled from this zoom on
 FOCUS_ZOOM = 8  # the least zoom at which a picked incident or a chosen base is shown
 OPENING_PADDING_PX = 8
@@ -646,8 +643,6 @@ def base_map(layers: AtlasLayers, view: ViewState, *, height: int | str = 640) -
     figure.header.add_child(RawText(_CSS % {"background": style.BASEMAP_BACKGROUND}))
     fmap.add_child(MapSetup(map_attribution()))
     fmap.add_child(TileFallback())
-    if height == FILL_FRAME:
-        fmap.add_child(FillFrame())
     _basemap(layers).add_to(fmap)
     for title, provider in ONLINE_TILES:
         folium.TileLayer(
@@ -773,8 +768,8 @@ def view_map(
     view
         Date range, filters, visible layers and drawing mode.
     height
-        Height of the map element in pixels, or :data:`FILL_FRAME` to fill a frame that the
-        page sizes (the big screen's layout).
+        Height of the map element, in pixels or as CSS (the app's pages make the map fill
+        the frame they size, ``ui.widgets.show_map``).
     highlight_id
         An incident to ring and centre the map on (a row picked in a table).
     focus_token

@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from atlas.access import LOCAL_USER
 from atlas.briefings import BriefingStore, BriefingView, new_briefing
+from tests.browser import MAP_FRAME, map_script
 from tests.serving import ServedApp, headless_chromium, serve_app
 
 pytestmark = pytest.mark.browser
@@ -82,6 +83,12 @@ def test_the_presenter_steps_with_the_keyboard_and_a_follower_keeps_up(
             "return arguments[0].scrollHeight <= arguments[0].clientHeight + 4", main
         )
         assert presenter.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')
+        # The map fills the frame the presentation sizes to the screen.
+        frame = presenter.find_element(*MAP_FRAME).rect["height"]
+        assert frame > 600
+        assert map_script(presenter, "return window.map.getSize().y;") == pytest.approx(
+            frame, abs=1
+        )
         sidebars = presenter.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"]')
         assert not [e for e in sidebars if e.is_displayed()]
         assert not [

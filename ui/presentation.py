@@ -17,7 +17,7 @@ from atlas.briefings import Briefing, BriefingView, parse_time
 from atlas.escape import escape_html
 from atlas.filters import Headline, incidents_by_id
 from atlas.history import Changes, changes_since
-from atlas.mapping import FILL_FRAME, view_map
+from atlas.mapping import view_map
 from atlas.tables import change_table
 from atlas.text import plural
 from atlas.view import ViewState, parse_query_string
@@ -142,10 +142,11 @@ def view_slide(
         subtitle += f" · {figures.includes}"
     _header(slide.caption, subtitle, counter, figures, controls)
     show_map(
-        lambda: view_map(data, view, height=FILL_FRAME),
+        lambda: view_map(data, view),
         key="present_map",
         height=SLIDE_MAP_HEIGHT,
         cache_key=(layers_key(), "slide", slide.query),
+        fill_frame=True,
     )
 
 
@@ -181,9 +182,10 @@ def changes_slide(
         view = ViewState(layers=("regions", "rivers", "towns", "incidents"), agg="points")
         shown = replace(data, incidents=changed, imported=None)
         show_map(
-            view_map(shown, view, height=FILL_FRAME),
+            view_map(shown, view),
             key="present_map",
             height=SLIDE_MAP_HEIGHT,
+            fill_frame=True,
         )
     with right:
         table = change_table(changed, added, updated, removed)

@@ -219,6 +219,7 @@ def show_map(
     on_click: bool = False,
     pick_point: bool = False,
     fill_screen: bool = False,
+    fill_frame: bool = False,
     report_extent: bool = False,
 ) -> dict[str, Any] | None:
     """Draw a map; with ``on_click``, return the last marker clicked: the point clicked
@@ -242,7 +243,8 @@ def show_map(
 
     With ``fill_screen``, drawn inside the page's :func:`map_screen`, the map is as tall as
     the window leaves room for under what the screen shows above it, and never less than
-    :data:`MAP_MIN_HEIGHT`; ``height`` is then not used.
+    :data:`MAP_MIN_HEIGHT`; ``height`` is then not used. With ``fill_frame``, the map fills
+    the frame however the page sizes it (the presentation's own rule), from ``height``.
     """
     if on_click and pick_point:
         raise ValueError("ask for the marker clicked or for the point clicked, not both")
@@ -258,7 +260,9 @@ def show_map(
     if report_extent:
         returned += ("bounds", "zoom")
     if fill_screen:
-        source, height = _filling_its_frame(source), MAP_MIN_HEIGHT
+        height = MAP_MIN_HEIGHT
+    if fill_screen or fill_frame:
+        source = _filling_its_frame(source)
         cache_key = None if cache_key is None else (cache_key, "fills its frame")
     if cache_key is None:
         arguments = _component_arguments(source, key, height, returned)

@@ -442,19 +442,6 @@
     fit();
   }
 
-  /* The map exactly as tall as the frame it is drawn in, also when the frame is resized. */
-  function fillFrame(parent) {
-    function fill() {
-      var box = parent.getContainer(), height = global.innerHeight;
-      if (height > 0 && box.clientHeight !== height) {
-        box.style.height = height + 'px';
-        parent.invalidateSize();
-      }
-    }
-    global.addEventListener('resize', fill);
-    fill();
-  }
-
   /* An online basemap that cannot load gives way to the offline one, and the map says why
      (opts.message) instead of staying blank. */
   function tileFallback(parent, opts) {
@@ -515,7 +502,6 @@
   global.atlasLayers = {
     clusteredIncidents: clusteredIncidents,
     deploymentMarkers: deploymentMarkers,
-    fillFrame: fillFrame,
     fitOpening: fitOpening,
     focusOn: focusOn,
     forgetSwappedGroups: forgetSwappedGroups,

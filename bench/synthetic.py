@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from loaders.checks import STUDY_AREA
 from loaders.vocabulary import SUB_EVENT_TYPES
 
 # Share of incidents near a town, along the Niger, and along a road between two towns.
@@ -124,6 +125,11 @@ def synthetic_incidents(
     road = kind == 2
     xy[road], origin[road] = _road_points(town_xy, weights, rng, int(road.sum()))
     xy[road] += rng.normal(0.0, 0.03, (road.sum(), 2))
+    # Spread around a coastal town (Dakar) may reach the sea past the atlas area's edge; the
+    # store would refuse such a row, so keep every point inside, as real events are.
+    west, south, east, north = STUDY_AREA
+    xy[:, 0] = xy[:, 0].clip(west, east)
+    xy[:, 1] = xy[:, 1].clip(south, north)
 
     span = (LAST_DAY - FIRST_DAY).days
     # More incidents each year, as since 2012: the square root of a uniform draw leans late.

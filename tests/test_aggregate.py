@@ -118,6 +118,13 @@ def test_synthetic_incidents_are_repeatable_and_gather_in_the_sahel():
     assert years.ge(2020).mean() > 0.5  # more incidents in later years
     inside = first.geometry.x.between(-13, 5) & first.geometry.y.between(9, 26)
     assert inside.mean() > 0.98
+    # Every one inside the atlas area, as the store requires (100,000 reached past Dakar).
+    from loaders.checks import STUDY_AREA
+
+    west, south, east, north = STUDY_AREA
+    many = synthetic_incidents(100_000, towns, rivers, seed=7)
+    assert many.geometry.x.between(west, east).all()
+    assert many.geometry.y.between(south, north).all()
 
 
 def test_synthetic_incidents_refuse_a_negative_count():

@@ -11,6 +11,8 @@ labels) and :func:`atlas.escape.script_json` (the named columns and GeoJSON our 
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -217,21 +219,14 @@ def _text(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna("")
 
 
-def incident_columns(incidents: gpd.GeoDataFrame) -> Columns:
-    """The columns the incident layer is drawn from, one value per incident.
-
-    ``lat``, ``lon``, ``radius`` (px), ``colour``, ``ring`` (metres), ``tooltip``, ``title``
-    and ``details``: the popup's values under their labels, in the order of
-    :data:`INCIDENT_POPUP_LABELS`. Every text is escaped here (labels too), and the browser
-    assembles the popup only when it is opened. Built column by column: at 100,000
-    incidents a loop over rows costs seconds.
-    """
+def _escaped_texts(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The texts of the incident layer, escaped, one row per incident (same index):
+    ``tooltip``, ``title`` and the popup's values under their escaped labels."""
     dates = incidents["event_date"].dt.strftime("%Y-%m-%d")
     location = _text(incidents["location"])
     actor1, actor2 = _text(incidents["actor1"]), _text(incidents["actor2"])
     has_actor2 = actor2 != ""
     sub_type = _text(incidents["sub_event_type"])
-    fatalities = incidents["fatalities"]
     region = _text(incidents["admin1_name"]) if "admin1_name" in incidents else None
     country = _text(incidents["country"])
     place = (
@@ -242,24 +237,69 @@ def incident_columns(incidents: gpd.GeoDataFrame) -> Columns:
         _text(incidents["event_type"]) + " / " + sub_type,
         actor1 + " (" + _text(incidents["actor1_family"]) + ")",
         (actor2 + " (" + _text(incidents["actor2_family"]) + ")").where(has_actor2, ""),
-        fatalities.astype("string").fillna("unknown"),
+        incidents["fatalities"].astype("string").fillna("unknown"),
         place,
         _text(incidents["description"]),
         _text(incidents["source"]),
         _text(incidents["dataset"]),
         _text(incidents["id"]),
     ]
-    return {
-        **_points(incidents),
-        "radius": style.incident_radii(fatalities).tolist(),
-        "colour": style.event_colours(incidents["event_type"]),
-        "ring": style.uncertainty_radii_m(incidents["geo_precision"]),
+    texts = {
         "tooltip": escape_html_all(incident_tooltips(incidents)),
         "title": escape_html_all(sub_type + ", " + location),
-        "details": {
+        **{
             label: escape_html_all(column)
             for label, column in zip(INCIDENT_LABELS_ESCAPED, values, strict=True)
         },
+    }
+    return pd.DataFrame(texts, index=incidents.index, dtype=object)
+
+
+ESCAPED_ONCE_MAX = 250_000
+"""Held incidents up to this many have their texts escaped once per load of the layers
+(about 0.5 kB each), not again for every view drawn of them."""
+_ESCAPED: dict[int, pd.DataFrame] = {}
+_ESCAPED_LOCK = threading.Lock()
+
+
+def _texts_of(incidents: gpd.GeoDataFrame, source: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """:func:`_escaped_texts` of ``incidents``, taken from those of ``source`` when given:
+    the frame ``incidents`` were selected from, rows as they are there (same index)."""
+    if source is None or len(source) > ESCAPED_ONCE_MAX:
+        return _escaped_texts(incidents)
+    key = id(source)
+    with _ESCAPED_LOCK:
+        texts = _ESCAPED.get(key)
+    if texts is None:
+        texts = _escaped_texts(source)
+        with _ESCAPED_LOCK:
+            _ESCAPED[key] = texts
+        weakref.finalize(source, _ESCAPED.pop, key, None)  # before the id can be reused
+    return texts if incidents is source else texts.loc[incidents.index]
+
+
+def incident_columns(
+    incidents: gpd.GeoDataFrame, source: gpd.GeoDataFrame | None = None
+) -> Columns:
+    """The columns the incident layer is drawn from, one value per incident.
+
+    ``lat``, ``lon``, ``radius`` (px), ``colour``, ``ring`` (metres), ``tooltip``, ``title``
+    and ``details``: the popup's values under their labels, in the order of
+    :data:`INCIDENT_POPUP_LABELS`. Every text is escaped (labels too), and the browser
+    assembles the popup only when it is opened. Built column by column: at 100,000
+    incidents a loop over rows costs seconds. ``source`` is the frame of held incidents
+    that ``incidents`` were selected from (:attr:`atlas.mapspec.MapSpec.texts_from`): its
+    escaped texts are worked out once and shared by every view of it.
+    """
+    texts = _texts_of(incidents, source)
+    return {
+        **_points(incidents),
+        "radius": style.incident_radii(incidents["fatalities"]).tolist(),
+        "colour": style.event_colours(incidents["event_type"]),
+        "ring": style.uncertainty_radii_m(incidents["geo_precision"]),
+        "tooltip": texts["tooltip"].tolist(),
+        "title": texts["title"].tolist(),
+        "details": {label: texts[label].tolist() for label in INCIDENT_LABELS_ESCAPED},
     }
 
 
@@ -822,6 +862,7 @@ def view_map(
                 viewport=viewport,
                 focus=bool(marks),
                 totals=totals,
+                texts_from=layers.incidents if layers.imported is None else None,
             ),
             licences,
             marks,
@@ -867,9 +908,11 @@ def incidents_layer(spec: MapSpec) -> folium.FeatureGroup:
     options: dict[str, Any]
     if mode == "points":
         options = {"rings": spec.view.rings}
-        group.add_child(IncidentMarkers(incident_columns(incidents), "atlas-incident", options))
+        columns = incident_columns(incidents, spec.texts_from)
+        group.add_child(IncidentMarkers(columns, "atlas-incident", options))
     elif mode == "clusters":
-        group.add_child(ClusteredIncidents(incident_columns(incidents), "atlas-incident"))
+        columns = incident_columns(incidents, spec.texts_from)
+        group.add_child(ClusteredIncidents(columns, "atlas-incident"))
     elif mode == "hexes":
         cells = spec.cells if spec.cells is not None else hex_cells(incidents, spec.hex_resolution)
         options = {"pane": PART_PANES["incident_areas"]}

@@ -257,6 +257,10 @@ class MapSpec:
         The parts of :data:`DRAW_ORDER` this map draws, bottom up.
     legend
         The legend's sections, in reading order: incidents, deployments, notes, the map.
+    texts_from
+        The frame of held incidents that ``incidents`` are rows of (same index, unchanged),
+        whose escaped texts a renderer may work out once for every view; None when the rows
+        were made for this map (fetched, or built by the caller).
     """
 
     view: ViewState
@@ -271,6 +275,7 @@ class MapSpec:
     unplaced: int
     parts: tuple[str, ...]
     legend: tuple[LegendSection, ...]
+    texts_from: gpd.GeoDataFrame | None = None
 
     def section(self, part: str) -> LegendSection | None:
         """The legend's section for ``part``, if it has one."""
@@ -310,6 +315,7 @@ def map_spec(
     viewport: Viewport | None = None,
     focus: bool = False,
     totals: ViewTotals | None = None,
+    texts_from: gpd.GeoDataFrame | None = None,
 ) -> MapSpec:
     """The map of ``view`` over the rows it selected.
 
@@ -333,6 +339,8 @@ def map_spec(
         (:func:`atlas.filters.view_totals`, with cells at the view's resolution), for a view
         it draws in hexagons: ``incidents`` then holds only the rows fetched, none, or those
         of the viewport's box when zoomed in.
+    texts_from
+        The held incidents ``incidents`` were selected from, if so (:attr:`MapSpec.texts_from`).
     """
     drawn = on_map(incidents)
     placed = incidents if drawn.all() else incidents.loc[drawn]  # no copy when all are drawn
@@ -373,4 +381,5 @@ def map_spec(
         unplaced=unplaced,
         parts=_parts(view, mode, has_notes, focus),
         legend=tuple(legend),
+        texts_from=texts_from,
     )

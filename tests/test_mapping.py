@@ -1,5 +1,6 @@
 """The map of a view: layers drawn as chosen, assets local, data escaped."""
 
+import gc
 import json
 import re
 from dataclasses import replace
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from shapely.geometry import Point
 
-from atlas import style
+from atlas import mapping, style
 from atlas.escape import escape_html
 from atlas.export.describe import summarise
 from atlas.export.static_map import draw_view, export_style, new_figure, page_size
@@ -246,3 +247,41 @@ def test_a_slide_names_a_town_on_the_side_free_of_symbols(tmp_path):
 
     assert _slide_town_labels(quiet)["Gao"] == "left"  # text starts right of the dot
     assert _slide_town_labels(busy)["Gao"] == "right"  # text ends left of the dot
+
+
+def test_texts_taken_from_the_held_incidents_are_those_escaped_for_the_view(tmp_path):
+    hostile = "<img src=x onerror=alert(1)> ${x} `y`"
+    layers = small_layers(
+        tmp_path,
+        [
+            incident_row(id="IN-A", location=hostile),
+            incident_row(id="IN-B", event_date="2016-03-02", actor2="Someone <b>"),
+            incident_row(id="IN-C", event_date="2017-05-06"),
+        ],
+    )
+    held = layers.incidents
+    some = held.loc[held["id"] != "IN-B"]
+    assert mapping.incident_columns(some, held) == mapping.incident_columns(some)
+    assert mapping.incident_columns(held, held) == mapping.incident_columns(held)
+    assert hostile not in json.dumps(mapping.incident_columns(some, held))
+
+
+def test_the_held_incidents_texts_are_escaped_once_for_every_view(tmp_path, monkeypatch):
+    layers = small_layers(tmp_path)
+    calls: list[int] = []
+    original = mapping._escaped_texts
+
+    def counting(incidents):
+        calls.append(len(incidents))
+        return original(incidents)
+
+    monkeypatch.setattr(mapping, "_escaped_texts", counting)
+    for year in (2013, 2015, 2016):
+        view = ViewState(date_from=date(year, 1, 1), agg="points")
+        mapping.view_map(layers, view).merged().get_root().render()
+    assert calls == [len(layers.incidents)]
+    held = id(layers.incidents)
+    assert held in mapping._ESCAPED
+    del layers
+    gc.collect()
+    assert held not in mapping._ESCAPED  # let go with the layers

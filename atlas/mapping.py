@@ -1016,7 +1016,11 @@ def deployment_map(
                 interactive=False,
             )
         )
-    drawn = replace(view, agg="points", layers=(*view.layers, "incidents", "deployments"))
+    # Incidents are drawn near a chosen place only: without one, the legend has no section
+    # for them (it would say there are none).
+    shown = [layer for layer in view.layers if layer not in ("incidents", "deployments")]
+    shown += ["deployments", *(["incidents"] if circle is not None else [])]
+    drawn = replace(view, agg="points", layers=tuple(shown))
     spec = map_spec(layers.regions, drawn, nearby, active)
     return LayeredMap(
         base_map(layers, view),

@@ -14,7 +14,7 @@ from atlas import mapping, style
 from atlas.escape import escape_html
 from atlas.export.describe import summarise
 from atlas.export.static_map import draw_view, export_style, new_figure, page_size
-from atlas.leaflet import PANES
+from atlas.leaflet import PANES, Legend
 from atlas.mapping import build_map, legend_html, popup_html
 from atlas.mapspec import LegendEntry, LegendSection, Symbol
 from atlas.view import ViewState
@@ -285,3 +285,23 @@ def test_the_held_incidents_texts_are_escaped_once_for_every_view(tmp_path, monk
     del layers
     gc.collect()
     assert held not in mapping._ESCAPED  # let go with the layers
+
+
+def _legend_text(drawn: mapping.LayeredMap) -> str:
+    for group in drawn.overlays:
+        for child in group._children.values():
+            if isinstance(child, Legend):
+                return str(json.loads(child.options_json)["html"])
+    return ""
+
+
+def test_the_deployments_map_speaks_of_incidents_only_near_a_chosen_place(layers):
+    view = ViewState()
+    bases = layers.deployments
+    alone = _legend_text(
+        mapping.deployment_map(layers, view, bases, layers.incidents.iloc[0:0], None)
+    )
+    assert "Deployments" in alone
+    assert "Incidents" not in alone
+    near = mapping.deployment_map(layers, view, bases, layers.incidents, (12.65, -8.0, 50_000))
+    assert "Incidents by event type" in _legend_text(near)

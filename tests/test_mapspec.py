@@ -303,3 +303,19 @@ def test_a_region_name_moves_off_the_incidents_drawn_over_it_on_a_slide(tmp_path
     x, y = ax.transData.transform(_TO_MAP.transform(lon, lat))
     assert not (box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1)
     assert box.y1 > y - 80  # still near its region: moved by a line or two, not away
+
+
+def test_a_slide_names_the_towns_the_screen_names_at_the_zoom_its_extent_makes():
+    from atlas.paths import GEODATA_DIR
+    from loaders import load_layers
+
+    shipped = load_layers(GEODATA_DIR)
+
+    def named(view: ViewState) -> set[str]:
+        return {t.get_text() for t in _slide(shipped, view).axes[0].texts}
+
+    # Bourem is a small town (rank 3): the live map names it from zoom 7, which a view of
+    # the Gao region reaches and a view of the whole country does not.
+    assert "Bourem" in named(ViewState(regions=("ML-7",)))
+    assert "Bourem" not in named(ViewState())
+    assert "Gao" in named(ViewState())

@@ -633,7 +633,7 @@ def _draw_towns(ax: Axes, layers: AtlasLayers, spec: MapSpec, extent: Extent, k:
         linewidths=0.8 * k,
         zorder=_z("towns"),
     )
-    zoomed = (spec.view.zoom or DEFAULT_ZOOM) >= LABEL_ZOOM
+    zoomed = (spec.view.zoom or _screen_zoom(ax, extent, k)) >= LABEL_ZOOM
     labelled = inside & ((ranks <= 2) | zoomed)
     names = towns["name"].to_numpy()
     # As on screen: each name goes on the side of its dot that covers the fewest symbols;
@@ -755,6 +755,16 @@ def _nice_length(target: float) -> float:
         if step * power <= target:
             return step * power
     return power
+
+
+def _screen_zoom(ax: Axes, extent: Extent, k: float) -> float:
+    """The zoom at which the live map would show ``extent`` across as many screen pixels as
+    the slide's map is wide (a screen pixel is 0.75 × ``k`` points here, see _marker_area):
+    what decides, as on screen, which towns are named."""
+    _, lat = _centre_lonlat(extent)
+    width_px = ax.bbox.width * 72 / ax.figure.dpi / (0.75 * k)
+    metres_per_px = extent.width / width_px
+    return math.log2(WEB_MERCATOR_M_PER_PX * math.cos(math.radians(lat)) / metres_per_px)
 
 
 def _centre_lonlat(extent: Extent) -> tuple[float, float]:

@@ -34,6 +34,24 @@ def distances_km(points: gpd.GeoDataFrame, origin: Point) -> pd.Series:
     return pd.Series(projected.distance(centre).to_numpy() / 1000.0, index=points.index)
 
 
+KM_PER_DEGREE = 111.32
+"""Kilometres along a meridian per degree of latitude (and along the equator per degree of
+longitude), near enough for a box that holds a circle with room to spare."""
+
+
+def box_around(origin: Point, radius_km: float) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` in degrees of a box that holds every point within
+    ``radius_km`` of ``origin``, with a tenth to spare for the projection's scale error:
+    what a store may select first, before :func:`incidents_within_km` measures."""
+    spread = radius_km * 1.1
+    dlat = spread / KM_PER_DEGREE
+    north = min(origin.y + dlat, 90.0)
+    south = max(origin.y - dlat, -90.0)
+    widest = max(abs(north), abs(south))
+    dlon = spread / (KM_PER_DEGREE * max(np.cos(np.radians(widest)), 0.01))
+    return (max(origin.x - dlon, -180.0), south, min(origin.x + dlon, 180.0), north)
+
+
 def incidents_within_km(
     incidents: gpd.GeoDataFrame, origin: Point, radius_km: float
 ) -> gpd.GeoDataFrame:

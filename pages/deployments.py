@@ -8,9 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from atlas.filters import deployments_active_between
-from atlas.mapping import deployment_map, view_layers
-from atlas.proximity import incidents_within_km, place_names, place_point
+from atlas.filters import data_span, deployments_active_between, view_incidents
+from atlas.mapping import deployment_map
+from atlas.proximity import box_around, incidents_within_km, place_names, place_point
 from atlas.style import MISSION_SYMBOLS
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
@@ -25,7 +25,7 @@ require_frame()
 
 data = layers()
 view = current_view()
-start, end, incidents, _ = view_layers(data, view)
+start, end = view.date_range(*data_span(data))
 deployments = data.deployments
 
 with map_screen():
@@ -54,7 +54,15 @@ with map_screen():
     set_view(replace(view, near=near, radius_km=float(radius)))
 
     point = place_point(data, near) if near else None
-    nearby = incidents_within_km(incidents, point, radius) if point else incidents.iloc[0:0]
+    # Only the incidents of a box around the place are asked for (a store keeping them in a
+    # database selects the box there), then measured.
+    nearby = (
+        incidents_within_km(
+            view_incidents(data, view, start, end, box_around(point, radius)), point, radius
+        )
+        if point
+        else data.incidents.iloc[0:0]
+    )
     circle = (point.y, point.x, radius * 1000.0) if point else None
     st.markdown(
         f"**{plural(len(active), 'base')}** active on {as_of:%d %B %Y}"

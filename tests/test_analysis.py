@@ -209,3 +209,22 @@ def test_baselines_follow_the_first_day_of_the_data():
     early = Baselines.of(date(2012, 2, 12), date(2012, 3, 24), first)
     assert early == Baselines(previous_period=True, year_before=False)
     assert "no one-year high" in (early.note(first) or "")
+
+
+@pytest.mark.parametrize("radius", [5, 50, 300])
+@pytest.mark.parametrize("town", ["Gao", "Kidal", "Bamako", "Nouakchott"])
+def test_the_box_around_a_place_holds_every_incident_within_the_radius(town, radius):
+    from atlas.filters import inside_bbox
+    from atlas.paths import GEODATA_DIR
+    from atlas.proximity import box_around
+    from bench.synthetic import synthetic_incidents
+
+    towns = gpd.read_file(GEODATA_DIR / "towns.geojson")
+    rivers = gpd.read_file(GEODATA_DIR / "rivers.geojson")
+    incidents = synthetic_incidents(20_000, towns, rivers, seed=11)
+    origin = towns.loc[towns["name"] == town].geometry.iloc[0]
+    everywhere = incidents_within_km(incidents, origin, radius)
+    boxed = incidents.loc[inside_bbox(incidents, box_around(origin, radius))]
+    assert len(boxed) < len(incidents)
+    assert incidents_within_km(boxed, origin, radius)["id"].tolist() == everywhere["id"].tolist()
+    assert len(everywhere) > 0 or radius == 5

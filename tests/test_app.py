@@ -121,6 +121,12 @@ def test_regions_page_compares_regions_and_drills_down(geodata):
     assert table.loc["ML-7", "Incidents"] == 1
     assert at.selectbox(key="drill_region").value in {"ML-BKO", "ML-7"}
     assert len(_map_scripts(at)) == 1
+    at.selectbox(key="drill_region").set_value("ML-7").run()
+    assert len(at.dataframe[-1].value) == 1  # Gao's deadliest incidents: its one
+    # A region the view's filter leaves out has no incidents to drill into.
+    only = _run({"from": "2015-01-01", "to": "2017-12-31", "region": "ML-BKO"}, "pages/regions.py")
+    only.selectbox(key="drill_region").set_value("ML-7").run()
+    assert "No incidents in Gao in this view." in [info.value for info in only.info]
 
 
 def test_deployments_page_measures_incidents_near_a_place(geodata):

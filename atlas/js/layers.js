@@ -169,6 +169,23 @@
     return x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
   }
 
+  /* Of the candidate boxes, in order of preference, that overlap no box placed, the one
+     covering the fewest symbols: each symbol's centre inside costs centreCost, and any
+     overlap its share of the box; on a tie, the earlier. Null when every one overlaps. */
+  function leastCovered(boxes, placed, symbols, centreCost) {
+    var best = null, bestCost = Infinity;
+    boxes.forEach(function (c, i) {
+      if (placed.some(function (b) { return overlap(b, c) > 0; })) { return; }
+      var cost = i * 0.01;
+      symbols.forEach(function (s) {
+        if (holds(c, s.x + s.w / 2, s.y + s.h / 2)) { cost += centreCost; }
+        cost += overlap(c, s) / (c.w * c.h);
+      });
+      if (cost < bestCost) { best = c; bestCost = cost; }
+    });
+    return best;
+  }
+
   function candidates(p, w, h, g) {
     // Right first (the reading side), then left, above, below and the corners.
     return [[g, -h / 2], [-g - w, -h / 2], [-w / 2, -g - h], [-w / 2, g],
@@ -239,16 +256,8 @@
             gap = Math.max(gap, s.w / 2 + opts.gap);
           }
         });
-        var best = null, bestCost = Infinity;
-        candidates(p, el.offsetWidth, el.offsetHeight, gap).forEach(function (c, side) {
-          if (placed.some(function (b) { return overlap(b, c) > 0; })) { return; }
-          var cost = side * 0.01;  // on a tie, the earlier side
-          symbols.forEach(function (s) {
-            if (holds(c, s.x + s.w / 2, s.y + s.h / 2)) { cost += 1000; }
-            cost += overlap(c, s) / (c.w * c.h);
-          });
-          if (cost < bestCost) { best = c; bestCost = cost; }
-        });
+        var best = leastCovered(candidates(p, el.offsetWidth, el.offsetHeight, gap), placed,
+          symbols, 1000);
         if (!best) { el.style.display = 'none'; return; }
         el.style.marginLeft = best.dx + 'px';
         el.style.marginTop = best.dy + 'px';
@@ -262,17 +271,10 @@
         e.style.visibility = '';
         e.style.marginLeft = '0px';
         e.style.marginTop = '0px';
-        var box = boxIn(origin, e), best = null, bestCost = Infinity;
-        (opts.nameShifts || [[0, 0]]).forEach(function (d, i) {
-          var c = {x: box.x + d[0], y: box.y + d[1], w: box.w, h: box.h, dx: d[0], dy: d[1]};
-          if (placed.some(function (p) { return overlap(p, c) > 0; })) { return; }
-          var cost = i * 0.01;
-          points.forEach(function (s) {
-            if (holds(c, s.x + s.w / 2, s.y + s.h / 2)) { cost += 1; }
-            cost += overlap(c, s) / (c.w * c.h);
-          });
-          if (cost < bestCost) { best = c; bestCost = cost; }
-        });
+        var box = boxIn(origin, e);
+        var best = leastCovered((opts.nameShifts || [[0, 0]]).map(function (d) {
+          return {x: box.x + d[0], y: box.y + d[1], w: box.w, h: box.h, dx: d[0], dy: d[1]};
+        }), placed, points, 1);
         if (!best) { e.style.visibility = 'hidden'; return; }
         e.style.marginLeft = best.dx + 'px';
         e.style.marginTop = best.dy + 'px';

@@ -14,6 +14,7 @@ import pandas as pd
 from atlas.aggregate import CellCounts, hex_resolution
 from atlas.lineage import expand_actors
 from atlas.text import plural
+from atlas.timeline import PeriodCounts, timelines_of
 from atlas.view import ViewState
 from loaders import AtlasLayers
 from loaders.vocabulary import COUNTRY_ONLY, SUB_EVENT_TYPES
@@ -113,6 +114,16 @@ class ImportedIncidents(Protocol):
     def totals(self, chosen: IncidentFilter, resolution: int) -> ViewTotals:
         """The figures of the incidents ``chosen`` selects, counted where they are kept
         (:func:`totals_of`, with the cells at ``resolution``): no row travels."""
+        ...
+
+    def latest(self, chosen: IncidentFilter, limit: int) -> gpd.GeoDataFrame:
+        """The ``limit`` newest incidents ``chosen`` selects, as :func:`newest_first`
+        orders them: only those travel."""
+        ...
+
+    def timelines(self, chosen: IncidentFilter) -> dict[str, PeriodCounts]:
+        """The incidents ``chosen`` selects counted per period (each of
+        :data:`atlas.timeline.PERIODS`) and event type where they are kept: no row travels."""
         ...
 
 
@@ -258,7 +269,10 @@ def view_incidents(
     the process (``layers.imported``) are asked for with the same filter, and the two are
     put in one order: by day, then id, as a store holding everything would give them.
     """
-    chosen = _view_filter(layers, view, start, end, bbox)
+    return _selected(layers, _view_filter(layers, view, start, end, bbox))
+
+
+def _selected(layers: AtlasLayers, chosen: IncidentFilter) -> gpd.GeoDataFrame:
     held = apply_filter(layers.incidents, chosen)
     if layers.imported is None:
         return held
@@ -312,9 +326,115 @@ def in_order(held: gpd.GeoDataFrame, fetched: gpd.GeoDataFrame) -> gpd.GeoDataFr
         return held
     if held.empty:
         return fetched
+    return _together(held, fetched).sort_values(["event_date", "id"], ignore_index=True)
+
+
+def _together(held: gpd.GeoDataFrame, fetched: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Both frames in one, held first (the order ties keep in a stable sort)."""
     both = pd.concat([held, fetched], ignore_index=True)
-    both = gpd.GeoDataFrame(both, geometry="geometry", crs=held.crs)
-    return both.sort_values(["event_date", "id"], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=held.crs)
+
+
+def newest_first(incidents: gpd.GeoDataFrame, limit: int | None = None) -> gpd.GeoDataFrame:
+    """``incidents`` newest day first, ids in order within a day, as
+    :func:`atlas.tables.incident_table` lists them; the first ``limit`` when given.
+
+    The sort is stable: incidents alike in both keep their order, so the newest of a view
+    are the same rows however many there are beyond them.
+    """
+    ordered = incidents.sort_values(["event_date", "id"], ascending=[False, True])
+    return ordered if limit is None else ordered.head(limit)
+
+
+@dataclass(frozen=True, eq=False)
+class Listing:
+    """What the Incidents page shows of a view, with no more rows than it lists.
+
+    ``totals`` are the figures of every incident of the view (its count, how many a map
+    places); ``latest`` are its newest incidents, at most the limit asked for, newest first
+    (:func:`newest_first`); ``timelines`` count all of them per period and event type, one
+    :class:`atlas.timeline.PeriodCounts` per name of :data:`atlas.timeline.PERIODS`.
+    ``chosen`` is the view's filter, for asking the store about incidents not listed.
+    """
+
+    start: date
+    end: date
+    chosen: IncidentFilter
+    totals: ViewTotals
+    latest: gpd.GeoDataFrame
+    timelines: dict[str, PeriodCounts]
+
+    @property
+    def complete(self) -> bool:
+        """True when every incident of the view is listed."""
+        return len(self.latest) >= self.totals.incidents
+
+    def lists_day(self, day: date) -> bool:
+        """True when every incident of the view dated ``day`` is listed: all are, or the
+        day is newer than the oldest listed (the list is cut within or after its last day)."""
+        if self.complete:
+            return True
+        oldest = self.latest["event_date"].min()
+        return bool(_timestamp(day) > oldest)
+
+
+def view_listing(
+    layers: AtlasLayers, view: ViewState, start: date, end: date, limit: int
+) -> Listing:
+    """The :class:`Listing` of ``view`` over ``[start, end]``, its newest ``limit`` rows.
+
+    Incidents held in the process are counted and sorted here; a store that keeps them
+    outside (``layers.imported``) counts its own and sends its newest ``limit`` only, and
+    the two add up to what the view's rows give: ``totals`` as :func:`totals_of` (with the
+    hexagon cells the view's map asks for next, so both share one answer), ``latest`` as
+    :func:`newest_first` of :func:`view_incidents`, and each timeline's
+    :meth:`~atlas.timeline.PeriodCounts.per_key` and
+    :meth:`~atlas.timeline.PeriodCounts.per_period` as
+    :func:`atlas.timeline.counts_by_period` of them.
+    """
+    if limit < 0:
+        raise ValueError(f"limit {limit} is negative")
+    chosen = _view_filter(layers, view, start, end, None)
+    held = apply_filter(layers.incidents, chosen)
+    latest = newest_first(held, limit)
+    timelines = timelines_of(held)
+    if layers.imported is None:
+        return Listing(start, end, chosen, totals_of(held), latest, timelines)
+    resolution = hex_resolution(view.zoom_level)
+    totals = totals_of(held, resolution).add(layers.imported.totals(chosen, resolution))
+    fetched = layers.imported.latest(chosen, limit)
+    latest = newest_first(_together(latest, fetched), limit) if not fetched.empty else latest
+    counted = layers.imported.timelines(chosen)
+    timelines = {period: counts.add(counted[period]) for period, counts in timelines.items()}
+    return Listing(start, end, chosen, totals, latest, timelines)
+
+
+def listed_or_asked_on(
+    layers: AtlasLayers, listing: Listing, day: date, bbox: BBox
+) -> gpd.GeoDataFrame:
+    """The incidents of ``listing``'s view dated ``day`` inside ``bbox``, by id: where a
+    click on the map looks for the incident it landed on (its tooltip names the day).
+
+    Taken from the listed rows when they hold that whole day, else asked of the store for
+    that day and box alone: never the whole view.
+    """
+    if not listing.start <= day <= listing.end:
+        return listing.latest.iloc[0:0]
+    if listing.lists_day(day):
+        rows = listing.latest
+        found = rows.loc[(rows["event_date"] == _timestamp(day)) & inside_bbox(rows, bbox)]
+        return found.sort_values("id")
+    return _selected(layers, replace(listing.chosen, start=day, end=day, bbox=bbox))
+
+
+def view_holds(layers: AtlasLayers, listing: Listing, incident_id: str) -> bool:
+    """Whether the incident ``incident_id`` is one of ``listing``'s view: looked up among
+    the listed rows, else asked of the store by its id (one row, never the whole view)."""
+    if (listing.latest["id"] == incident_id).any():
+        return True
+    if listing.complete:
+        return False
+    return not apply_filter(incidents_by_id(layers, [incident_id]), listing.chosen).empty
 
 
 def incidents_by_id(layers: AtlasLayers, ids: list[str]) -> gpd.GeoDataFrame:

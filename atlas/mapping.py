@@ -34,6 +34,7 @@ from atlas.filters import (
     ViewTotals,
     data_span,
     deployments_active_between,
+    incidents_by_id,
     view_incidents,
     view_totals,
 )
@@ -821,7 +822,7 @@ def view_map(
     """
     start, end = view.date_range(*data_span(layers))
     deployments = deployments_active_between(layers.deployments, start, end)
-    totals = None if highlight_id else _counted_by_the_store(layers, view, start, end)
+    totals = _counted_by_the_store(layers, view, start, end)
     if totals is None:
         incidents = view_incidents(layers, view, start, end)
         licences = imported_licences(incidents)
@@ -835,6 +836,8 @@ def view_map(
         )
         licences = _store_licences(layers)
     picked = incidents[incidents["id"] == highlight_id] if highlight_id else incidents.iloc[0:0]
+    if highlight_id and picked.empty and totals is not None:  # counted, not fetched: ask
+        picked = incidents_by_id(layers, [highlight_id])
     marks: list[Element] = []
     if not picked.empty:
         point = picked.geometry.iloc[0]

@@ -8,9 +8,11 @@ distance it covers, so the nearest marker is found in degrees. Distances on the 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import geopandas as gpd
 
+from atlas.filters import BBox
 from atlas.mapping import MIN_ZOOM
 from atlas.style import INCIDENT_RADIUS_PX
 from atlas.tables import incident_tooltips, one_line
@@ -46,3 +48,27 @@ def incident_at(
     nearest = distance.loc[near].loc[same]
     hits = candidates.loc[same].loc[nearest <= nearest.min() + 1e-9].sort_values("event_date")
     return str(hits["id"].iloc[-1])
+
+
+def pick_box(lat: float, lon: float) -> BBox:
+    """The box around a click holding every point :func:`atlas.picking.incident_at` may
+    pick: :data:`atlas.picking.PICK_DEGREES` north and south, and east and west as many
+    degrees of longitude as it measures them at the click's latitude (a hair wider, so
+    that rounding never leaves a point out)."""
+    shrink = max(math.cos(math.radians(lat)), 1e-3)
+    reach, across = PICK_DEGREES * 1.001, PICK_DEGREES / shrink * 1.001
+    return (
+        max(lon - across, -180.0),
+        max(lat - reach, -90.0),
+        min(lon + across, 180.0),
+        min(lat + reach, 90.0),
+    )
+
+
+def tooltip_day(tooltip: str | None) -> date | None:
+    """The day an incident's tooltip opens with (:func:`atlas.tables.incident_tooltips`),
+    or None for any other text."""
+    try:
+        return date.fromisoformat(one_line(tooltip or "")[:10])
+    except ValueError:
+        return None

@@ -126,6 +126,7 @@ def _forget_answers() -> None:
     query._span.cache_clear()
     query._distinct.cache_clear()
     query._totals.cache_clear()
+    query._timelines.cache_clear()
 
 
 def _timed(make: Any) -> tuple[float, int]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.filters import data_span, on_map
-from atlas.mapping import view_layers, view_map
+from atlas.filters import data_span, listed_or_asked_on, view_holds, view_listing
+from atlas.mapping import view_map
 from atlas.tables import TABLE_ROWS_MAX, incident_table, table_note
 from atlas.text import plural
-from atlas.timeline import QUICK_RANGES, counts_by_period, quick_range, step_month
+from atlas.timeline import QUICK_RANGES, quick_range, step_month
 from atlas.viewport import detail_box, reports_extent
 from ui.data import layers, layers_key
 from ui.export import export_panel
@@ -40,8 +40,12 @@ require_frame()
 data_key = layers_key()
 data = layers(data_key)
 view = current_view()
-start, end, incidents, _ = view_layers(data, view)
 data_start, data_end = data_span(data)
+start, end = view.date_range(data_start, data_end)
+# The view's figures, timelines and newest rows: a shared store counts and sorts its
+# incidents itself, and only the rows the table lists travel.
+listing = view_listing(data, view, start, end, TABLE_ROWS_MAX)
+total = listing.totals.incidents
 
 years = [str(y) for y in range(data_end.year, data_start.year - 1, -1)]
 
@@ -54,9 +58,7 @@ def _apply_quick_range() -> None:
 
 with map_screen():
     st.title("Incidents")
-    st.markdown(
-        f"**{plural(len(incidents), 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}."
-    )
+    st.markdown(f"**{plural(total, 'incident')}** between {start:%d %B %Y} and {end:%d %B %Y}.")
 
     quick_col, back_col, next_col, play_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
 
@@ -81,7 +83,7 @@ with map_screen():
     take_row_picked_in_table()
     highlight, token = ringed(), focus_token()
     # A view in hexagons shows the incidents of the reader's part of the map, zoomed in.
-    placeable = int(on_map(incidents).sum())
+    placeable = listing.totals.on_map
     viewport = reported_viewport("incidents_map")
     box = detail_box(view.agg, placeable, viewport)
     clicked = show_map(
@@ -98,20 +100,18 @@ with map_screen():
         fill_screen=True,
         report_extent=reports_extent(view.agg, placeable),
     )
-take_map_click(clicked, incidents)
+take_map_click(clicked, lambda day, box: listed_or_asked_on(data, listing, day, box))
 copy_link_button()
 
 period = st.radio("Timeline by", ["month", "week"], horizontal=True, key="timeline_period")
-by_type = counts_by_period(incidents, period)
-if by_type.empty:
+timeline = listing.timelines[period]
+if timeline.empty:
     st.info("No incidents in this view.")
 else:
-    event_type_bars(by_type, "incidents", 220)
-    st.line_chart(
-        counts_by_period(incidents, period, by=None)["fatalities"], height=160, y_label="fatalities"
-    )
+    event_type_bars(timeline.per_key(), "incidents", 220)
+    st.line_chart(timeline.per_period()["fatalities"], height=160, y_label="fatalities")
 
-table = incident_table(incidents, TABLE_ROWS_MAX)
+table = incident_table(listing.latest, TABLE_ROWS_MAX)
 select_picked_row(table)
 st.dataframe(
     table,
@@ -125,9 +125,9 @@ st.dataframe(
         "Fatalities": st.column_config.NumberColumn(format="%d"),
     },
 )
-if note := table_note(len(table), len(incidents)):
+if note := table_note(len(table), total):
     st.caption(note)
-if (ring := ringed()) and (incidents["id"] == ring).any():
+if (ring := ringed()) and view_holds(data, listing, ring):
     st.caption(f"Ringed on the map: incident {ring}.")
 
 export_panel(data, view)

@@ -308,3 +308,32 @@ def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monk
     assert legend == _legend_of(expected)
     assert "outside this part of the map" in legend
     assert _hexagons_drawn(counted) == _hexagons_drawn(expected)
+
+
+def test_a_ringed_incident_on_a_map_in_hexagons_is_asked_for_alone(stores, monkeypatch):
+    from atlas.db import query
+    from atlas.leaflet import FocusOn
+
+    layers = stores["postgis"]
+    view = parse_query_string("agg=hexes").view
+    rows = view_layers(stores["embedded"], view)[2]
+    ringed = str(rows.loc[rows["dataset"] != "curated", "id"].iloc[0])
+    fetched: list[int] = []
+    original = query._rows
+
+    def counting(*args: object) -> object:
+        found = original(*args)  # type: ignore[arg-type]
+        fetched.append(len(found))
+        return found
+
+    monkeypatch.setattr(query, "_rows", counting)
+    monkeypatch.setattr(query.views, "get", lambda key: None)
+    drawn = view_map(layers, view, highlight_id=ringed)
+    assert fetched == [1]  # the ringed incident, not the view
+    marks = [
+        child
+        for group in drawn.overlays
+        for child in group._children.values()
+        if isinstance(child, FocusOn)
+    ]
+    assert len(marks) == 1

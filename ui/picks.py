@@ -9,13 +9,19 @@ row position in the table the last run drew, so it is read against the ids that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from atlas.picking import incident_at
+from atlas.filters import BBox
+from atlas.picking import incident_at, pick_box, tooltip_day
+
+IncidentsNear = Callable[[date, BBox], gpd.GeoDataFrame]
+"""The view's incidents of one day inside a box (where a click looks for its incident)."""
 
 PICKED = "picked_incident"  # the id of the incident picked (its table row is selected)
 RINGED = "ringed_incident"  # the id of the incident ringed on the map (picked in the table)
@@ -73,10 +79,14 @@ def take_row_picked_in_table() -> None:
         _pick(None if row is None else listed[row])
 
 
-def take_map_click(clicked: dict[str, Any] | None, incidents: gpd.GeoDataFrame) -> None:
+def take_map_click(clicked: dict[str, Any] | None, incidents_near: IncidentsNear) -> None:
     """Pick the incident a new click on the map landed on, and rerun to select its row.
 
-    The map reports its last click on every run; a new click has a new count.
+    The map reports its last click on every run; a new click has a new count. An
+    incident's tooltip begins with its day, so only the view's incidents of that day
+    around the click (:func:`pick_box`) are asked of ``incidents_near``: the pick is the
+    one :func:`atlas.picking.incident_at` finds among all the view's incidents, without
+    them.
     """
     if clicked is None:
         st.session_state.pop(SEEN_CLICKS, None)
@@ -84,7 +94,11 @@ def take_map_click(clicked: dict[str, Any] | None, incidents: gpd.GeoDataFrame) 
     if clicked["count"] == st.session_state.get(SEEN_CLICKS):
         return
     st.session_state[SEEN_CLICKS] = clicked["count"]
-    hit = incident_at(incidents, clicked["lat"], clicked["lng"], clicked["tooltip"])
+    lat, lon, tooltip = clicked["lat"], clicked["lng"], clicked["tooltip"]
+    day = tooltip_day(tooltip)
+    if day is None:  # not an incident's tooltip: a region, a river, a hexagon
+        return
+    hit = incident_at(incidents_near(day, pick_box(lat, lon)), lat, lon, tooltip)
     if hit:
         _pick(hit, ring=False)
         st.rerun()

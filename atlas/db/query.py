@@ -18,7 +18,22 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-from sqlalchemy import Text, and_, any_, bindparam, case, func, literal_column, or_, select, tuple_
+import pandas as pd
+from sqlalchemy import (
+    TIMESTAMP,
+    Date,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from atlas.aggregate import CellCounts, cell_column
@@ -32,8 +47,11 @@ from atlas.filters import (
     RegionFigures,
     ViewTotals,
     in_order,
+    newest_first,
 )
+from atlas.timeline import PERIODS, PeriodCounts
 from loaders.imports import INCIDENTS
+from loaders.imports.schema import DAY
 from loaders.vocabulary import COUNTRY_ONLY
 
 TABLE = schema.incidents
@@ -246,6 +264,85 @@ def _totals_query(condition: Any, resolution: int) -> Any:
     )
 
 
+def _newest(condition: Any, limit: int) -> Any:
+    """The current rows of the ``limit`` newest incidents matching ``condition``, as
+    :func:`atlas.filters.newest_first` orders them: newest day first, then id compared as
+    Python compares text (code point by code point, which the "C" collation's byte order of
+    UTF-8 is), then the order written (the order the rows travel in, kept by ties)."""
+    newest = (
+        select(TABLE.c.row_id)
+        .where(condition)
+        .order_by(TABLE.c.event_date.desc(), TABLE.c.id.collate("C"), TABLE.c.row_id)
+        .limit(limit)
+    )
+    return TABLE.c.row_id.in_(newest)
+
+
+@lru_cache(maxsize=32)
+def _timelines(
+    url: str, version: str, restriction: frozenset[str] | None, chosen: IncidentFilter
+) -> tuple[tuple[str, date, str, int, int], ...]:
+    """(period, period start, event type, incidents, fatalities) of the current rows
+    ``chosen`` selects, for every period of :data:`atlas.timeline.PERIODS`, counted by the
+    database in one pass over them; cached per store version like the views."""
+    del version  # part of the cache key only
+    found = _fetch(url, _timelines_query(where(chosen, restriction)))
+    return tuple(
+        (period, row._mapping[period], row.key, int(row.incidents), int(row.fatalities))
+        for row in found
+        for period in PERIODS
+        if row._mapping[period] is not None  # the period of the row's grouping set
+    )
+
+
+def _period_start(period: str) -> Any:
+    """The first day of an incident's week (a Monday, as pandas starts a week ending on
+    Sunday) or month.
+
+    The day is made a timestamp without time zone first: ``date_trunc`` of a bare date
+    would take it as a time in the session's zone. The unit is a literal, so that the
+    expression reads the same in the select list and in GROUP BY.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {sorted(PERIODS)}, not {period!r}")
+    day = cast(TABLE.c.event_date, TIMESTAMP(timezone=False))
+    return cast(func.date_trunc(literal_column(f"'{period}'"), day), Date)
+
+
+def _timelines_query(condition: Any) -> Any:
+    """Incidents and fatalities (unknown as 0) per period start and event type, one
+    grouping set per period: a row's start is given under its own period's name only
+    (an event day is never missing, so the other periods' starts are NULL)."""
+    starts = {period: _period_start(period) for period in PERIODS}
+    kind = TABLE.c.event_type
+    return (
+        select(
+            *(start.label(period) for period, start in starts.items()),
+            kind.label("key"),
+            func.count().label("incidents"),
+            func.coalesce(func.sum(TABLE.c.fatalities), 0).label("fatalities"),
+        )
+        .where(condition)
+        .group_by(func.grouping_sets(*(tuple_(start, kind) for start in starts.values())))
+    )
+
+
+def _period_counts(period: str, found: tuple[tuple[str, date, str, int, int], ...]) -> PeriodCounts:
+    """The counts of one period from :func:`_timelines`, as a frame of held rows gives them
+    (:func:`atlas.timeline.period_counts`: starts at the resolution of event days)."""
+    rows = [row for row in found if row[0] == period]
+    starts = pd.Series([row[1] for row in rows], dtype=object)
+    counts = pd.DataFrame(
+        {
+            "start": pd.to_datetime(starts).astype(DAY),
+            "key": np.array([row[2] for row in rows], dtype=object),
+            "incidents": np.array([row[3] for row in rows], dtype=np.int64),
+            "fatalities": np.array([row[4] for row in rows], dtype=np.int64),
+        }
+    )
+    return PeriodCounts(period, counts.sort_values(["start", "key"], ignore_index=True))
+
+
 def _current(restriction: frozenset[str] | None) -> Any:
     clauses = [TABLE.c.valid_to.is_(None)]
     if restriction is not None:
@@ -323,6 +420,26 @@ class DatabaseIncidents:
         """The figures of the current incidents ``chosen`` selects, with their cells at
         ``resolution``, summed by the database: no row travels (:class:`ViewTotals`)."""
         return _totals(self.url, self.version, self.restriction, chosen, resolution)
+
+    def latest(self, chosen: IncidentFilter, limit: int) -> gpd.GeoDataFrame:
+        """The ``limit`` newest current incidents ``chosen`` selects, newest first
+        (:func:`atlas.filters.newest_first`): the database sorts, only they travel.
+
+        Kept with the views' rows until the store changes (``version``).
+        """
+        key = ("latest", self.url, self.version, self.restriction, chosen, limit)
+        found = views.get(key)
+        if found is None:
+            condition = _newest(where(chosen, self.restriction), limit)
+            found = newest_first(_rows(self.url, condition))
+            views.put(key, found)
+        return found.copy(deep=False)
+
+    def timelines(self, chosen: IncidentFilter) -> dict[str, PeriodCounts]:
+        """The current incidents ``chosen`` selects counted per period and event type by
+        the database (``date_trunc``): no row travels."""
+        found = _timelines(self.url, self.version, self.restriction, chosen)
+        return {period: _period_counts(period, found) for period in PERIODS}
 
     def restricted(self, regions: frozenset[str]) -> DatabaseIncidents:
         """The same, with only the incidents inside ``regions``."""

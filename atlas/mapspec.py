@@ -283,9 +283,9 @@ class MapSpec:
 
 
 def _parts(view: ViewState, mode: str, has_notes: bool, focus: bool) -> tuple[str, ...]:
-    shown = {"basemap"}
+    shown = {"basemap", "area_names"}  # neighbouring countries' names at least
     if view.shows("regions"):
-        shown |= {"regions", "area_names"}
+        shown.add("regions")
         if view.regions:
             shown.add("shading")
     if view.shows("rivers"):

@@ -561,7 +561,7 @@ def _draw_area_names(
     the symbols, as on screen (:func:`atlas.mapping.region_names`)."""
     names = (
         [(name, "region") for name in region_names(layers.regions)]
-        if "area_names" in spec.parts
+        if spec.view.shows("regions")
         else []
     )
     names += [(name, "country") for name in neighbour_names(layers.countries)]

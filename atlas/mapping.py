@@ -728,12 +728,6 @@ def imported_licences(incidents: gpd.GeoDataFrame | None) -> list[str]:
     return sorted(str(text) for text in imported.dropna().unique() if str(text))
 
 
-def _present(known: Iterable[str], column: pd.Series) -> list[str]:
-    """The ``known`` values (in their order) that occur in ``column``."""
-    found = set(column.unique())
-    return [value for value in known if value in found]
-
-
 def _deployments(deployments: gpd.GeoDataFrame) -> folium.FeatureGroup:
     options = {"size": style.DEPLOYMENT_SYMBOL_PX}
     return _group_of(

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from atlas.mapping import view_layers, view_map
+from atlas.filters import data_span
+from atlas.mapping import view_map
 from atlas.notes import NotesStore, notes_table
 from loaders import LayerError
 from ui.auth import current_user, refused
@@ -21,7 +22,7 @@ require_frame()
 user = current_user()
 data = layers()
 view = current_view()
-start, end, _, _ = view_layers(data, view)
+start, end = view.date_range(*data_span(data))
 store = NotesStore(regions=data.regions)
 region_names = dict(zip(data.regions["iso_code"], data.regions["name"], strict=True))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +18,9 @@ from atlas.timeline import PeriodCounts, timelines_of
 from atlas.view import ViewState
 from loaders import AtlasLayers
 from loaders.vocabulary import COUNTRY_ONLY, SUB_EVENT_TYPES
+
+if TYPE_CHECKING:
+    from atlas.proximity import PointSums, TownInZone
 
 
 def _timestamp(day: date) -> pd.Timestamp:
@@ -68,6 +71,27 @@ class IncidentFilter:
     def __post_init__(self) -> None:
         if self.bbox is not None:
             check_bbox(self.bbox)
+
+
+class ValueCount(NamedTuple):
+    """How many of a view's incidents (``times``) have ``value`` in one of the columns
+    counted (the ``column``-th), and the first of them in the view's order
+    (:func:`in_order`: by day, then id, then ``row``): where a value stands among those as
+    frequent when values are ranked as :meth:`pandas.Series.value_counts` ranks them
+    (first met, first listed).
+
+    ``row`` is the order written among a store's incidents (from 1); incidents held in the
+    process, which come first among those alike, have a negative one. Counts of different
+    incidents add up value by value, the earliest first incident kept, so a store that
+    keeps incidents outside the process sends these instead of rows.
+    """
+
+    column: int
+    value: str
+    times: int
+    day: date
+    id: str
+    row: int = 0
 
 
 class ImportedIncidents(Protocol):
@@ -124,6 +148,41 @@ class ImportedIncidents(Protocol):
     def timelines(self, chosen: IncidentFilter) -> dict[str, PeriodCounts]:
         """The incidents ``chosen`` selects counted per period (each of
         :data:`atlas.timeline.PERIODS`) and event type where they are kept: no row travels."""
+        ...
+
+    def region_counts(self, chosen: IncidentFilter) -> pd.DataFrame:
+        """Incidents and fatalities (unknown as 0) of the incidents ``chosen`` selects per
+        region code, counted where they are kept (:func:`atlas.regions.region_counts`)."""
+        ...
+
+    def region_days(self, chosen: IncidentFilter) -> pd.Series:
+        """Fatalities (unknown as 0) of the incidents ``chosen`` selects per region code and
+        event day, summed where they are kept (:func:`atlas.regions.region_days`)."""
+        ...
+
+    def value_counts(self, chosen: IncidentFilter, columns: tuple[str, ...]) -> list[ValueCount]:
+        """How often each value (neither missing nor empty) of each of ``columns`` occurs
+        among the incidents ``chosen`` selects, counted where they are kept."""
+        ...
+
+    def deadliest(self, chosen: IncidentFilter, limit: int) -> gpd.GeoDataFrame:
+        """The ``limit`` incidents ``chosen`` selects with the most fatalities (unknown
+        last), then the newest, then by id: only those travel."""
+        ...
+
+    def point_sums(
+        self, chosen: IncidentFilter, excluded: frozenset[tuple[float, float]]
+    ) -> PointSums:
+        """The :class:`atlas.proximity.PointSums` of the points of the incidents ``chosen``
+        selects, but those at one of ``excluded`` (points already counted)."""
+        ...
+
+    def nearest_towns(
+        self, chosen: IncidentFilter, towns: tuple[TownInZone, ...], epsg: int, max_km: float
+    ) -> list[ValueCount]:
+        """How many of the incidents ``chosen`` selects have each of ``towns`` as their
+        nearest within ``max_km``, measured in the UTM zone ``epsg`` as
+        :func:`atlas.proximity.nearest_town_in` measures."""
         ...
 
 
@@ -311,6 +370,14 @@ def view_headline(layers: AtlasLayers, view: ViewState) -> tuple[date, date, Hea
     totals = view_totals(layers, view, start, end, resolution)
     active = deployments_active_between(layers.deployments, start, end)
     return start, end, totals.headline(active)
+
+
+def view_filter(
+    layers: AtlasLayers, view: ViewState, start: date, end: date, bbox: BBox | None = None
+) -> IncidentFilter:
+    """The filter :func:`view_incidents` applies for ``view`` over ``[start, end]``: what a
+    summary of those incidents asks each store with."""
+    return _view_filter(layers, view, start, end, bbox)
 
 
 def _view_filter(

@@ -6,6 +6,9 @@ measured from, where the projection's scale error is below 0.1 %.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -18,10 +21,15 @@ from loaders import AtlasLayers
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
     """The UTM zone (WGS 84) that contains a point, e.g. 30N for Timbuktu, 31N for Gao."""
+    return CRS.from_epsg(utm_epsg_for(lon, lat))
+
+
+def utm_epsg_for(lon: float, lat: float) -> int:
+    """The EPSG code of :func:`utm_crs_for` (what a database names the zone by)."""
     if not (-180 <= lon <= 180 and -80 <= lat <= 84):
         raise ValueError(f"no UTM zone for lon={lon}, lat={lat}")
     zone = min(int((lon + 180) // 6) + 1, 60)
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+    return (32600 if lat >= 0 else 32700) + zone
 
 
 def distances_km(points: gpd.GeoDataFrame, origin: Point) -> pd.Series:
@@ -83,7 +91,17 @@ def nearest_town(points: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, max_km: floa
     if points.empty:
         return pd.Series([], dtype=object, index=points.index)
     centre = points.geometry.union_all().centroid
-    crs = utm_crs_for(centre.x, centre.y)
+    return nearest_town_in(points, towns, max_km, utm_crs_for(centre.x, centre.y))
+
+
+def nearest_town_in(
+    points: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, max_km: float, crs: CRS
+) -> pd.Series:
+    """:func:`nearest_town` measured in ``crs``: for points that are part of a larger set,
+    measured in the zone of the whole set's centre (:class:`PointSums`), as if all were
+    measured together."""
+    if points.empty:
+        return pd.Series([], dtype=object, index=points.index)
     projected = gpd.GeoDataFrame(points[[]], geometry=points.geometry.to_crs(crs))
     town_points = gpd.GeoDataFrame(towns[["name"]], geometry=towns.geometry.to_crs(crs))
     joined = gpd.sjoin_nearest(
@@ -92,6 +110,64 @@ def nearest_town(points: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, max_km: floa
     joined = joined[~joined.index.duplicated(keep="first")]
     names = joined["name"].where(joined["metres"].notna())
     return names.reindex(points.index).astype(object).where(lambda s: s.notna(), np.nan)
+
+
+@dataclass(frozen=True)
+class PointSums:
+    """How many distinct points a set has, and the sums of their coordinates: their centre,
+    as :func:`nearest_town` takes it (the centroid of their union, where a point given
+    twice counts once).
+
+    Sums of sets that share no point add up (:meth:`add`), so a store that keeps points
+    outside the process sends these three numbers instead of the points.
+    """
+
+    count: int = 0
+    x: float = 0.0
+    y: float = 0.0
+
+    @classmethod
+    def of(cls, points: gpd.GeoSeries) -> PointSums:
+        """The sums of the distinct points among ``points`` (missing ones left out)."""
+        present = points[points.notna() & ~points.is_empty]
+        distinct = np.unique(np.column_stack([present.x, present.y]), axis=0)
+        return cls(len(distinct), float(distinct[:, 0].sum()), float(distinct[:, 1].sum()))
+
+    def add(self, other: PointSums) -> PointSums:
+        """The sums of both sets (which must share no point)."""
+        return PointSums(self.count + other.count, self.x + other.x, self.y + other.y)
+
+    def utm_epsg(self) -> int | None:
+        """The EPSG code of the UTM zone of the centre (:func:`utm_epsg_for`), or None
+        without points."""
+        if not self.count:
+            return None
+        return utm_epsg_for(self.x / self.count, self.y / self.count)
+
+
+class TownInZone(NamedTuple):
+    """A town as a store measures distances to it: its name, its point in a UTM zone
+    (metres, as :func:`nearest_town_in` projects it), and a box in degrees that holds every
+    place a distance is measured to (:func:`box_around`), for the spatial index."""
+
+    name: str
+    x: float
+    y: float
+    box: tuple[float, float, float, float]
+
+
+def towns_in_zone(towns: gpd.GeoDataFrame, epsg: int, max_km: float) -> tuple[TownInZone, ...]:
+    """``towns`` in the UTM zone ``epsg``, each with the box around it within ``max_km``.
+
+    The box holds every point within ``max_km`` as the zone measures: a distance in a UTM
+    zone is never shorter than 0.9996 of the one on the ground, and the box has a tenth
+    to spare.
+    """
+    projected = towns.geometry.to_crs(CRS.from_epsg(epsg))
+    return tuple(
+        TownInZone(str(name), float(at.x), float(at.y), box_around(Point(town.x, town.y), max_km))
+        for name, town, at in zip(towns["name"], towns.geometry, projected, strict=True)
+    )
 
 
 def place_point(layers: AtlasLayers, name: str) -> Point | None:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
-from atlas.filters import data_span, view_incidents
+from atlas.filters import data_span
 from atlas.mapping import region_map
-from atlas.regions import (
-    Baselines,
-    deadliest,
-    previous_period,
-    region_figures,
-    top_counts,
-    towns_most_affected,
-)
+from atlas.regions import Baselines, previous_period, region_drilldown, region_figures
 from atlas.tables import incident_table
-from atlas.timeline import counts_by_period
 from ui.data import layers, layers_key
 from ui.export import export_panel
 from ui.frame import require_frame
@@ -94,32 +84,24 @@ st.dataframe(
 st.subheader("Drill down")
 names = dict(zip(figures["iso_code"], figures["name"], strict=True))
 code = st.selectbox("Region", list(names), format_func=lambda c: names[c], key="drill_region")
-# The region's own incidents only are asked for (a store keeping them in a database selects
-# them there); a region the view's filter leaves out has none.
-incidents = (
-    view_incidents(data, replace(view, regions=(code,)), start, end)
-    if not view.regions or code in view.regions
-    else data.incidents.iloc[0:0]
-)
-if incidents.empty:
+# Counted where the incidents are kept: a store keeping them in a database sends its counts
+# and its deadliest few, never the region's rows. A region the view leaves out has none.
+drill = region_drilldown(data, view, code, start, end)
+if drill is None:
     st.info(f"No incidents in {names[code]} in this view.")
 else:
-    event_type_bars(counts_by_period(incidents, "month"), "incidents per month", 220)
+    event_type_bars(drill.per_month, "incidents per month", 220)
     actors_col, types_col, towns_col = st.columns(3)
     actors_col.markdown("**Top actors**")
     actors_col.dataframe(
-        top_counts(incidents, ["actor1", "actor2"]).rename("Incidents").rename_axis("Actor"),
+        drill.actors.rename("Incidents").rename_axis("Actor"),
         column_config={"Actor": st.column_config.TextColumn(width="large")},
     )
     types_col.markdown("**Event types**")
-    types_col.dataframe(
-        top_counts(incidents, ["event_type"]).rename("Incidents").rename_axis("Event type")
-    )
+    types_col.dataframe(drill.event_types.rename("Incidents").rename_axis("Event type"))
     towns_col.markdown("**Towns most affected** (within 30 km)")
-    towns_col.dataframe(
-        towns_most_affected(incidents, data.towns).rename("Incidents").rename_axis("Town")
-    )
+    towns_col.dataframe(drill.towns.rename("Incidents").rename_axis("Town"))
     st.markdown("**Deadliest incidents**")
-    st.dataframe(incident_table(deadliest(incidents)), hide_index=True, width="stretch")
+    st.dataframe(incident_table(drill.deadliest), hide_index=True, width="stretch")
 
 export_panel(data, view)

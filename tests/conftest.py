@@ -169,3 +169,17 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ATLAS_GEODATA_DIR", str(small_geodata_dir(geodata)))
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data"
+
+
+@pytest.fixture
+def shared_page_store(tmp_path, monkeypatch, database, navigation_owns_pages):
+    """The tiny atlas with its 3 curated incidents and 4 imported ones kept in PostGIS."""
+    from atlas.datasets import open_datasets
+    from tests.factories import small_geodata_dir
+
+    geodata = small_geodata_dir(tmp_path)
+    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(geodata))
+    open_datasets(geodata=geodata).import_file(
+        Path(__file__).parent / "fixtures" / "import" / "acled_current_dyadic.csv"
+    )
+    return database

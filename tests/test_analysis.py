@@ -13,9 +13,11 @@ from shapely.geometry import Point
 from atlas.proximity import incidents_within_km, nearest_town, utm_crs_for
 from atlas.regions import (
     Baselines,
+    RegionCounts,
     compare_regions,
     deadliest,
     fatalities_at_one_year_high,
+    fatalities_per_day,
     is_rise,
     previous_period,
     top_counts,
@@ -115,19 +117,24 @@ def test_rise_rule(current, previous, rise):
 def test_fatalities_at_one_year_high():
     quiet_year = [(f"2015-{m:02d}-10", 0, 16, 4) for m in range(1, 13)]
     peak = [("2016-01-20", 0, 16, 9)]
-    assert fatalities_at_one_year_high(_incidents(quiet_year + peak), date(2016, 1, 31))
+    assert fatalities_at_one_year_high(
+        fatalities_per_day(_incidents(quiet_year + peak)), date(2016, 1, 31)
+    )
     earlier_peak = [("2015-06-01", 0, 16, 50)]
     assert not fatalities_at_one_year_high(
-        _incidents(quiet_year + peak + earlier_peak), date(2016, 1, 31)
+        fatalities_per_day(_incidents(quiet_year + peak + earlier_peak)), date(2016, 1, 31)
     )
-    assert not fatalities_at_one_year_high(_incidents(quiet_year), date(2016, 3, 31))
+    assert not fatalities_at_one_year_high(
+        fatalities_per_day(_incidents(quiet_year)), date(2016, 3, 31)
+    )
 
 
 def test_compare_regions_flags_a_doubling():
     regions = reference_frames()["regions"]
     now = _incidents([("2015-06-01", -8, 12.6, 1)] * 4, admin1=["ML-BKO"] * 4)
     before = _incidents([("2015-04-01", -8, 12.6, 1)] * 2, admin1=["ML-BKO"] * 2)
-    table = compare_regions(now, before, pd.concat([before, now]), regions, date(2015, 6, 30))
+    counts = RegionCounts.of(now, before, pd.concat([before, now]))
+    table = compare_regions(counts, regions, date(2015, 6, 30))
     bamako = table.set_index("iso_code").loc["ML-BKO"]
     assert (bamako["incidents"], bamako["previous_incidents"], bamako["change_pct"]) == (
         4,
@@ -184,7 +191,8 @@ def test_no_rise_or_high_is_claimed_before_the_data_begin():
     regions = reference_frames()["regions"]
     now = _incidents([("2015-06-01", -8, 12.6, 1)] * 4, admin1=["ML-BKO"] * 4)
     blind = Baselines(previous_period=False, year_before=False)
-    table = compare_regions(now, now.iloc[0:0], now, regions, date(2015, 6, 30), blind)
+    counts = RegionCounts.of(now, now.iloc[0:0], now)
+    table = compare_regions(counts, regions, date(2015, 6, 30), blind)
     bamako = table.set_index("iso_code").loc["ML-BKO"]
     assert bamako["incidents"] == 4
     assert pd.isna(bamako["previous_incidents"])

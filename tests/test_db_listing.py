@@ -21,7 +21,6 @@ from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from atlas.access import restricted_layers
-from atlas.db import engine
 from atlas.filters import (
     Listing,
     incident_filter,
@@ -39,8 +38,7 @@ from atlas.timeline import PERIODS, counts_by_period
 from atlas.view import ViewState, parse_query_string
 from loaders import AtlasLayers
 from tests.conftest import PostgisForTests
-from tests.factories import small_geodata_dir
-from tests.test_db_totals import RESTRICTIONS, STORES, VIEWS, _export
+from tests.test_db_totals import RESTRICTIONS, STORES, VIEWS, held_and_kept
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -50,22 +48,7 @@ def stores(
     tmp_path_factory: pytest.TempPathFactory, postgis_server: PostgisForTests
 ) -> Iterator[dict[str, AtlasLayers]]:
     """The same incidents held in the process and kept in PostGIS, loaded once."""
-    from atlas.store import EmbeddedStore
-
-    folder = tmp_path_factory.mktemp("listing")
-    export = _export(folder / "acled.csv")
-    url = postgis_server.fresh()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("ATLAS_DATABASE_URL", raising=False)
-        files = EmbeddedStore(data_folder=folder / "files")
-        files.datasets.import_file(export)
-        held = files.layers()
-        patch.setenv("ATLAS_DATABASE_URL", url)
-        shared = EmbeddedStore(data_folder=folder / "unused")
-        shared.datasets.import_file(export)
-        asked = shared.layers()
-    yield {"embedded": held, "postgis": asked}
-    engine(url).dispose()
+    yield from held_and_kept(tmp_path_factory, postgis_server, "listing")
 
 
 @pytest.fixture
@@ -289,19 +272,6 @@ def test_an_incident_ringed_is_found_in_the_view_listed_or_not(stores, store, fe
 
 
 # -- the page -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shared_page_store(tmp_path, monkeypatch, database, navigation_owns_pages):
-    """The tiny atlas with its 3 curated incidents and 4 imported ones kept in PostGIS."""
-    from atlas.datasets import open_datasets
-
-    geodata = small_geodata_dir(tmp_path)
-    monkeypatch.setenv("ATLAS_GEODATA_DIR", str(geodata))
-    open_datasets(geodata=geodata).import_file(
-        Path(__file__).parent / "fixtures" / "import" / "acled_current_dyadic.csv"
-    )
-    return database
 
 
 def _incidents_page(query: dict[str, str]) -> AppTest:

@@ -67,9 +67,18 @@ def stores(
     tmp_path_factory: pytest.TempPathFactory, postgis_server: PostgisForTests
 ) -> Iterator[dict[str, AtlasLayers]]:
     """The same incidents held in the process and kept in PostGIS, loaded once."""
+    yield from held_and_kept(tmp_path_factory, postgis_server, "totals")
+
+
+def held_and_kept(
+    tmp_path_factory: pytest.TempPathFactory, postgis_server: PostgisForTests, name: str
+) -> Iterator[dict[str, AtlasLayers]]:
+    """The made-up export (:func:`_export`) imported into a data directory, where every
+    incident is held in the process, and into a fresh PostGIS database, where the imported
+    ones stay: ``{"embedded": ..., "postgis": ...}``, the database let go at the end."""
     from atlas.store import EmbeddedStore
 
-    folder = tmp_path_factory.mktemp("totals")
+    folder = tmp_path_factory.mktemp(name)
     export = _export(folder / "acled.csv")
     url = postgis_server.fresh()
     with pytest.MonkeyPatch.context() as patch:

@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import (
     TIMESTAMP,
     Date,
+    Integer,
     Text,
     and_,
     any_,
@@ -33,8 +34,9 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, distinct_on
 
 from atlas.aggregate import CellCounts, cell_column
 from atlas.db import engine, schema
@@ -45,10 +47,13 @@ from atlas.filters import (
     MALI,
     IncidentFilter,
     RegionFigures,
+    ValueCount,
     ViewTotals,
     in_order,
     newest_first,
 )
+from atlas.proximity import PointSums, TownInZone
+from atlas.regions import region_counts_frame, region_days_series
 from atlas.timeline import PERIODS, PeriodCounts
 from loaders.imports import INCIDENTS
 from loaders.imports.schema import DAY
@@ -343,6 +348,243 @@ def _period_counts(period: str, found: tuple[tuple[str, date, str, int, int], ..
     return PeriodCounts(period, counts.sort_values(["start", "key"], ignore_index=True))
 
 
+@lru_cache(maxsize=32)
+def _region_counts(
+    url: str, version: str, restriction: frozenset[str] | None, chosen: IncidentFilter
+) -> tuple[tuple[str, int, int], ...]:
+    """(region code, incidents, fatalities) of the current rows ``chosen`` selects that
+    have a region, counted by the database; cached per store version like the views."""
+    del version  # part of the cache key only
+    region = TABLE.c.admin1
+    query = (
+        select(region, func.count(), func.coalesce(func.sum(TABLE.c.fatalities), 0))
+        .where(and_(where(chosen, restriction), region.is_not(None)))
+        .group_by(region)
+    )
+    return tuple((str(code), int(count), int(dead)) for code, count, dead in _fetch(url, query))
+
+
+@lru_cache(maxsize=32)
+def _region_days(
+    url: str, version: str, restriction: frozenset[str] | None, chosen: IncidentFilter
+) -> tuple[tuple[str, date, int], ...]:
+    """(region code, event day, fatalities) of the current rows ``chosen`` selects that
+    have a region, summed by the database: a row per region and day with incidents."""
+    del version  # part of the cache key only
+    region, day = TABLE.c.admin1, TABLE.c.event_date
+    query = (
+        select(region, day, func.coalesce(func.sum(TABLE.c.fatalities), 0))
+        .where(and_(where(chosen, restriction), region.is_not(None)))
+        .group_by(region, day)
+    )
+    return tuple((str(code), found, int(dead)) for code, found, dead in _fetch(url, query))
+
+
+_FIRST_KEY_DAY = 8  # characters of the day in a first-incident key: YYYYMMDD
+_FIRST_KEY_ROW = 20  # digits of the row_id in it, zero-padded so that text order is numeric
+
+
+def _first_key(day: Any, id_: Any, row: Any) -> Any:
+    """The first incident of a group in the order of :func:`atlas.filters.in_order` (by
+    day, then id as Python compares text, then the order written), in one aggregate.
+
+    The three are written into one text whose byte order is theirs: a fixed-width day, the
+    id, a separator below any character of an id (so that a shorter id sorts first, as in
+    Python), and the zero-padded row id; the "C" collation compares bytes, and the bytes
+    of UTF-8 compare as code points do.
+    """
+    key = func.concat(
+        func.to_char(day, "YYYYMMDD"),
+        id_,
+        "\x01",
+        func.lpad(cast(row, Text), _FIRST_KEY_ROW, "0"),
+    )
+    return func.min(key.collate("C"))
+
+
+def _value_count(column: int, value: Any, count: Any, key: str) -> ValueCount:
+    """A :class:`ValueCount` of a grouped row with a key of :func:`_first_key`."""
+    ident, row = key[_FIRST_KEY_DAY:].rsplit("\x01", 1)
+    day = date(int(key[:4]), int(key[4:6]), int(key[6:_FIRST_KEY_DAY]))
+    return ValueCount(int(column), str(value), int(count), day, ident, int(row))
+
+
+@lru_cache(maxsize=64)
+def _value_counts(
+    url: str,
+    version: str,
+    restriction: frozenset[str] | None,
+    chosen: IncidentFilter,
+    columns: tuple[str, ...],
+) -> tuple[ValueCount, ...]:
+    """The :class:`ValueCount` of every value (not NULL, not empty) of each of ``columns``
+    in the current rows ``chosen`` selects, counted by the database in one pass per
+    column; cached per store version like the views."""
+    del version  # part of the cache key only
+    condition = where(chosen, restriction)
+    sides = [
+        select(
+            literal_column(str(position)).label("side"),
+            TABLE.c[column].label("value"),
+            TABLE.c.event_date,
+            TABLE.c.id,
+            TABLE.c.row_id,
+        ).where(and_(condition, TABLE.c[column].is_not(None), TABLE.c[column] != ""))
+        for position, column in enumerate(columns)
+    ]
+    values = union_all(*sides).subquery()
+    query = select(
+        values.c.side,
+        values.c.value,
+        func.count(),
+        _first_key(values.c.event_date, values.c.id, values.c.row_id),
+    ).group_by(values.c.side, values.c.value)
+    return tuple(_value_count(*row) for row in _fetch(url, query))
+
+
+def _deadliest(condition: Any, limit: int) -> Any:
+    """The current rows of the ``limit`` incidents matching ``condition`` with the most
+    fatalities (unknown last), then the newest, as :func:`atlas.regions.deadliest` ranks
+    the rows of :func:`atlas.filters.in_order` (by id as Python compares text, then the
+    order written)."""
+    deadliest = (
+        select(TABLE.c.row_id)
+        .where(condition)
+        .order_by(
+            TABLE.c.fatalities.desc().nulls_last(),
+            TABLE.c.event_date.desc(),
+            TABLE.c.id.collate("C"),
+            TABLE.c.row_id,
+        )
+        .limit(limit)
+    )
+    return TABLE.c.row_id.in_(deadliest)
+
+
+def _floats(values: list[float]) -> Any:
+    return bindparam(None, values, type_=ARRAY(DOUBLE_PRECISION))
+
+
+@lru_cache(maxsize=32)
+def _point_sums(
+    url: str,
+    version: str,
+    restriction: frozenset[str] | None,
+    chosen: IncidentFilter,
+    excluded: frozenset[tuple[float, float]],
+) -> PointSums:
+    """The :class:`PointSums` of the distinct points of the current rows ``chosen``
+    selects, but those at one of ``excluded``; cached per store version like the views."""
+    del version  # part of the cache key only
+    geometry = TABLE.c.geometry
+    points = (
+        select(func.ST_X(geometry).label("x"), func.ST_Y(geometry).label("y"))
+        .where(and_(where(chosen, restriction), geometry.is_not(None)))
+        .distinct()
+        .subquery()
+    )
+    query = select(
+        func.count(), func.coalesce(func.sum(points.c.x), 0), func.coalesce(func.sum(points.c.y), 0)
+    )
+    if excluded:
+        xs, ys = zip(*sorted(excluded), strict=True)
+        known = (
+            func.unnest(_floats(list(xs)), _floats(list(ys)))
+            .table_valued("x", "y")
+            .render_derived(name="known")
+        )
+        query = query.where(tuple_(points.c.x, points.c.y).not_in(select(known.c.x, known.c.y)))
+    else:
+        query = query.select_from(points)
+    ((count, x, y),) = _fetch(url, query)
+    return PointSums(int(count), float(x), float(y))
+
+
+@lru_cache(maxsize=32)
+def _nearest_towns(
+    url: str,
+    version: str,
+    restriction: frozenset[str] | None,
+    chosen: IncidentFilter,
+    towns: tuple[TownInZone, ...],
+    epsg: int,
+    max_km: float,
+) -> tuple[ValueCount, ...]:
+    """How many of the current rows ``chosen`` selects have each town as their nearest
+    within ``max_km``, measured in the UTM zone ``epsg`` (as
+    :func:`atlas.proximity.nearest_town_in` measures: metres in the zone, the nearest town
+    within the distance, inclusive), with each town's first incident; cached per store
+    version like the views.
+
+    Each incident is projected once and measured only to the towns whose box holds it (a
+    comparison of its coordinates), and takes the nearest of those, the first listed of
+    those as near. Both sets are materialised first: otherwise the towns are unnested
+    again and the incidents projected again for every pair (four times slower at 30,000
+    incidents).
+    """
+    del version  # part of the cache key only
+    if not towns:
+        return ()
+    listed = (
+        func.unnest(
+            bindparam(None, [town.name for town in towns], type_=ARRAY(Text)),
+            _floats([town.x for town in towns]),
+            _floats([town.y for town in towns]),
+            *(_floats([town.box[edge] for town in towns]) for edge in range(4)),
+            bindparam(None, list(range(len(towns))), type_=ARRAY(Integer)),
+        )
+        .table_valued("name", "x", "y", "west", "south", "east", "north", "position")
+        .render_derived(name="listed")
+    )
+    places = (
+        select(
+            listed.c.name,
+            listed.c.position,
+            listed.c.west,
+            listed.c.south,
+            listed.c.east,
+            listed.c.north,
+            func.ST_SetSRID(func.ST_MakePoint(listed.c.x, listed.c.y), epsg).label("point"),
+        )
+        .cte("places")
+        .prefix_with("MATERIALIZED")
+    )
+    geometry = TABLE.c.geometry
+    points = (
+        select(
+            TABLE.c.row_id,
+            TABLE.c.event_date,
+            TABLE.c.id,
+            func.ST_Transform(geometry, epsg).label("projected"),
+            func.ST_X(geometry).label("lon"),
+            func.ST_Y(geometry).label("lat"),
+        )
+        .where(and_(where(chosen, restriction), geometry.is_not(None)))
+        .cte("points")
+        .prefix_with("MATERIALIZED")
+    )
+    inside = and_(
+        points.c.lon.between(places.c.west, places.c.east),
+        points.c.lat.between(places.c.south, places.c.north),
+    )
+    distance = func.ST_Distance(points.c.projected, places.c.point)
+    nearest = (
+        select(points.c.row_id, points.c.event_date, points.c.id, places.c.name)
+        .select_from(points.join(places, inside))
+        .where(distance <= max_km * 1000)
+        .ext(distinct_on(points.c.row_id))
+        .order_by(points.c.row_id, distance, places.c.position)
+        .subquery()
+    )
+    query = select(
+        literal_column("0"),
+        nearest.c.name,
+        func.count(),
+        _first_key(nearest.c.event_date, nearest.c.id, nearest.c.row_id),
+    ).group_by(nearest.c.name)
+    return tuple(_value_count(*row) for row in _fetch(url, query))
+
+
 def _current(restriction: frozenset[str] | None) -> Any:
     clauses = [TABLE.c.valid_to.is_(None)]
     if restriction is not None:
@@ -440,6 +682,56 @@ class DatabaseIncidents:
         the database (``date_trunc``): no row travels."""
         found = _timelines(self.url, self.version, self.restriction, chosen)
         return {period: _period_counts(period, found) for period in PERIODS}
+
+    def region_counts(self, chosen: IncidentFilter) -> pd.DataFrame:
+        """Incidents and fatalities of the current incidents ``chosen`` selects per region
+        code, counted by the database (:func:`atlas.regions.region_counts`)."""
+        found = _region_counts(self.url, self.version, self.restriction, chosen)
+        return region_counts_frame(sorted(found))
+
+    def region_days(self, chosen: IncidentFilter) -> pd.Series:
+        """Fatalities of the current incidents ``chosen`` selects per region code and day,
+        summed by the database (:func:`atlas.regions.region_days`)."""
+        found = _region_days(self.url, self.version, self.restriction, chosen)
+        return region_days_series(sorted(found))
+
+    def value_counts(self, chosen: IncidentFilter, columns: tuple[str, ...]) -> list[ValueCount]:
+        """How often each value of each of ``columns`` occurs among the current incidents
+        ``chosen`` selects, with its first incident, counted by the database."""
+        unknown = set(columns) - _TEXT_COLUMNS
+        if unknown:
+            raise ValueError(f"not a listed column: {sorted(unknown)}")
+        return list(_value_counts(self.url, self.version, self.restriction, chosen, columns))
+
+    def deadliest(self, chosen: IncidentFilter, limit: int) -> gpd.GeoDataFrame:
+        """The ``limit`` current incidents ``chosen`` selects with the most fatalities
+        (unknown last), then the newest, then by id: the database ranks, only they travel.
+
+        Kept with the views' rows until the store changes (``version``).
+        """
+        key = ("deadliest", self.url, self.version, self.restriction, chosen, limit)
+        found = views.get(key)
+        if found is None:
+            found = _rows(self.url, _deadliest(where(chosen, self.restriction), limit))
+            views.put(key, found)
+        return found.copy(deep=False)
+
+    def point_sums(
+        self, chosen: IncidentFilter, excluded: frozenset[tuple[float, float]]
+    ) -> PointSums:
+        """The :class:`atlas.proximity.PointSums` of the points of the current incidents
+        ``chosen`` selects but those at one of ``excluded``, summed by the database."""
+        return _point_sums(self.url, self.version, self.restriction, chosen, excluded)
+
+    def nearest_towns(
+        self, chosen: IncidentFilter, towns: tuple[TownInZone, ...], epsg: int, max_km: float
+    ) -> list[ValueCount]:
+        """How many of the current incidents ``chosen`` selects have each of ``towns`` as
+        their nearest within ``max_km`` in the UTM zone ``epsg``, measured by the database."""
+        found = _nearest_towns(
+            self.url, self.version, self.restriction, chosen, towns, epsg, max_km
+        )
+        return list(found)
 
     def restricted(self, regions: frozenset[str]) -> DatabaseIncidents:
         """The same, with only the incidents inside ``regions``."""

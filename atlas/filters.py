@@ -94,6 +94,31 @@ class ValueCount(NamedTuple):
     row: int = 0
 
 
+class DatasetLicence(NamedTuple):
+    """One dataset and licence among a view's incidents, without their rows: what the
+    credits of a map of the view are made of (:func:`atlas.export.licence.credits_of`).
+
+    ``day``, ``id`` and ``row`` are those of its first incident in the order of
+    :func:`in_order` (by day, then id, then ``row``); ``earliest`` is its least ``row``,
+    the first in the order the rows come in, which is the view's order when all of them
+    come from one side (:func:`in_order` sorts only incidents held and fetched together).
+    ``row`` is the order written among a store's incidents (from 1); incidents held in the
+    process have negative ones, in their order, so they come first among those alike.
+    ``accessed`` are the first and last access dates recorded on the dataset's incidents
+    (an ``accessed`` column, which only held frames may have), None when none is.
+    Those of different incidents add up: a store that keeps incidents outside the process
+    sends these instead of rows.
+    """
+
+    dataset: str
+    licence: str
+    day: date
+    id: str
+    row: int
+    earliest: int
+    accessed: tuple[date, date] | None = None
+
+
 class ImportedIncidents(Protocol):
     """Imported incidents kept outside the process (the shared database), asked per view.
 
@@ -183,6 +208,11 @@ class ImportedIncidents(Protocol):
         """How many of the incidents ``chosen`` selects have each of ``towns`` as their
         nearest within ``max_km``, measured in the UTM zone ``epsg`` as
         :func:`atlas.proximity.nearest_town_in` measures."""
+        ...
+
+    def dataset_licences(self, chosen: IncidentFilter) -> list[DatasetLicence]:
+        """Each dataset and licence among the incidents ``chosen`` selects, with its first
+        incident, counted where they are kept (:class:`DatasetLicence`): no row travels."""
         ...
 
 

@@ -45,6 +45,7 @@ from atlas.db.migrate import DATABASE_ERRORS, unreachable
 from atlas.filters import (
     IMPRECISE,
     MALI,
+    DatasetLicence,
     IncidentFilter,
     RegionFigures,
     ValueCount,
@@ -442,6 +443,38 @@ def _value_counts(
     return tuple(_value_count(*row) for row in _fetch(url, query))
 
 
+def _first_of(key: str) -> tuple[date, str, int]:
+    """The day, id and row id written in a key of :func:`_first_key`."""
+    ident, row = key[_FIRST_KEY_DAY:].rsplit("\x01", 1)
+    day = date(int(key[:4]), int(key[4:6]), int(key[6:_FIRST_KEY_DAY]))
+    return day, ident, int(row)
+
+
+@lru_cache(maxsize=32)
+def _dataset_licences(
+    url: str, version: str, restriction: frozenset[str] | None, chosen: IncidentFilter
+) -> tuple[DatasetLicence, ...]:
+    """The :class:`DatasetLicence` of every dataset and licence of the current rows
+    ``chosen`` selects, with the first of them (:func:`_first_key`) and the least row id,
+    grouped by the database; cached per store version like the views. The table records
+    no access date: the licence text carries it."""
+    del version  # part of the cache key only
+    query = (
+        select(
+            TABLE.c.dataset,
+            TABLE.c.licence,
+            func.min(TABLE.c.row_id),
+            _first_key(TABLE.c.event_date, TABLE.c.id, TABLE.c.row_id),
+        )
+        .where(where(chosen, restriction))
+        .group_by(TABLE.c.dataset, TABLE.c.licence)
+    )
+    return tuple(
+        DatasetLicence(str(dataset), str(licence), *_first_of(key), int(earliest))
+        for dataset, licence, earliest, key in _fetch(url, query)
+    )
+
+
 def _deadliest(condition: Any, limit: int) -> Any:
     """The current rows of the ``limit`` incidents matching ``condition`` with the most
     fatalities (unknown last), then the newest, as :func:`atlas.regions.deadliest` ranks
@@ -732,6 +765,11 @@ class DatabaseIncidents:
             self.url, self.version, self.restriction, chosen, towns, epsg, max_km
         )
         return list(found)
+
+    def dataset_licences(self, chosen: IncidentFilter) -> list[DatasetLicence]:
+        """Each dataset and licence among the current incidents ``chosen`` selects, with
+        its first incident, grouped by the database: no row travels."""
+        return list(_dataset_licences(self.url, self.version, self.restriction, chosen))
 
     def restricted(self, regions: frozenset[str]) -> DatabaseIncidents:
         """The same, with only the incidents inside ``regions``."""

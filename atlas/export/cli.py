@@ -230,7 +230,7 @@ def write_pack(
     require(user, "export", what=what)
     layers = visible_layers(EmbeddedStore(geodata).layers(), user)
     summaries = [
-        summarise(layers, view, view_title or f"View {number}")
+        summarise(layers, view, view_title or f"View {number}", rows=False)
         for number, (view, view_title) in enumerate(views, start=1)
     ]
     content = briefing_pack(layers, summaries, title=title)

@@ -7,9 +7,19 @@ from datetime import date
 
 import geopandas as gpd
 
+from atlas.aggregate import hex_resolution, resolve_mode
 from atlas.attribution import SOURCE_OF_LAYER
-from atlas.export.licence import dataset_credits
-from atlas.filters import Headline, headline
+from atlas.export.licence import credits_of, dataset_credits, view_dataset_licences
+from atlas.filters import (
+    DatasetLicence,
+    Headline,
+    ViewTotals,
+    data_span,
+    deployments_active_between,
+    headline,
+    view_filter,
+    view_totals,
+)
 from atlas.mapping import view_layers
 from atlas.view import ViewState
 from loaders import AtlasLayers
@@ -37,9 +47,18 @@ class ViewSummary:
     filters
         The view's filters as short phrases (``("Regions: Gao", "At least 5 fatalities")``).
     incidents, deployments
-        The rows the view selects (:func:`atlas.mapping.view_layers`).
+        The rows the view selects (:func:`atlas.mapping.view_layers`); ``incidents`` is
+        empty when the view was described without its rows (``totals`` given).
     figures
         Headline figures of those rows.
+    totals
+        The view's incidents as a store that keeps them outside the process counted them,
+        with the hexagon cells its map draws (:func:`atlas.filters.view_totals`), when the
+        view was described without its rows; None when ``incidents`` holds them all.
+    datasets
+        The datasets and licences of the view's incidents (what their credits are made
+        of, :func:`atlas.export.licence.view_dataset_licences`) when described without its
+        rows; None when ``incidents`` holds them all.
     """
 
     view: ViewState
@@ -50,6 +69,14 @@ class ViewSummary:
     incidents: gpd.GeoDataFrame
     deployments: gpd.GeoDataFrame
     figures: Headline
+    totals: ViewTotals | None = None
+    datasets: tuple[DatasetLicence, ...] | None = None
+
+    @property
+    def has_rows(self) -> bool:
+        """True when ``incidents`` holds every incident of the view (what a data export
+        writes); False when the view was described from the store's counts."""
+        return self.totals is None
 
     @property
     def date_text(self) -> str:
@@ -69,7 +96,11 @@ class ViewSummary:
         if self.view.shows("rivers"):
             lines.append(SOURCE_OF_LAYER["rivers"])
         if self.view.shows("incidents"):
-            lines.extend(dataset_credits(self.incidents, self.filters, MAP_CHANGES))
+            lines.extend(
+                dataset_credits(self.incidents, self.filters, MAP_CHANGES)
+                if self.datasets is None
+                else credits_of(self.datasets, self.filters, MAP_CHANGES)
+            )
         curated = SOURCE_OF_LAYER["curated"]
         if self.view.shows("deployments") and not any(s.startswith(curated) for s in lines):
             lines.append(curated)
@@ -116,7 +147,9 @@ def filter_phrases(view: ViewState, region_names: dict[str, str]) -> tuple[str, 
     return tuple(phrases) or ("No filters",)
 
 
-def summarise(layers: AtlasLayers, view: ViewState, title: str | None = None) -> ViewSummary:
+def summarise(
+    layers: AtlasLayers, view: ViewState, title: str | None = None, *, rows: bool = True
+) -> ViewSummary:
     """Select the rows of ``view`` and describe them.
 
     Parameters
@@ -127,16 +160,48 @@ def summarise(layers: AtlasLayers, view: ViewState, title: str | None = None) ->
         The view to describe.
     title
         Heading; :data:`DEFAULT_TITLE` when None or blank.
+    rows
+        Whether the summary must hold the view's rows (a data export writes them). When
+        False and a store keeps its incidents outside the process (``layers.imported``),
+        a view its map draws in hexagons is described from the store's counts: the same
+        figures, hexagons and credits, and no incident row travels (``incidents`` is then
+        empty, :attr:`ViewSummary.has_rows` False). Any other view is described from its
+        rows, as with True.
     """
-    start, end, incidents, deployments = view_layers(layers, view)
     region_names = dict(zip(layers.regions["iso_code"], layers.regions["name"], strict=True))
-    return ViewSummary(
-        view=view,
-        title=(title or "").strip() or DEFAULT_TITLE,
-        start=start,
-        end=end,
-        filters=filter_phrases(view, region_names),
-        incidents=incidents,
-        deployments=deployments,
-        figures=headline(incidents, deployments),
-    )
+    heading = (title or "").strip() or DEFAULT_TITLE
+    phrases = filter_phrases(view, region_names)
+    counted = None if rows else _counted_in_hexagons(layers, view)
+    if counted is not None:
+        start, end, totals = counted
+        deployments = deployments_active_between(layers.deployments, start, end)
+        parts = view_dataset_licences(layers, view_filter(layers, view, start, end))
+        return ViewSummary(
+            view,
+            heading,
+            start,
+            end,
+            phrases,
+            layers.incidents.iloc[0:0],
+            deployments,
+            totals.headline(deployments),
+            totals=totals,
+            datasets=tuple(parts),
+        )
+    start, end, incidents, deployments = view_layers(layers, view)
+    figures = headline(incidents, deployments)
+    return ViewSummary(view, heading, start, end, phrases, incidents, deployments, figures)
+
+
+def _counted_in_hexagons(
+    layers: AtlasLayers, view: ViewState
+) -> tuple[date, date, ViewTotals] | None:
+    """The date range of ``view`` and its totals with the hexagon cells its map draws,
+    counted by a store that keeps its incidents outside the process, when that map draws
+    them in hexagons (as :func:`atlas.mapspec.map_spec` decides from the count); None when
+    the rows are at hand or the map needs them."""
+    if layers.imported is None or view.agg not in ("auto", "hexes"):
+        return None
+    start, end = view.date_range(*data_span(layers))
+    totals = view_totals(layers, view, start, end, hex_resolution(view.zoom_level))
+    return (start, end, totals) if resolve_mode(view.agg, totals.on_map) == "hexes" else None

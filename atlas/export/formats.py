@@ -68,12 +68,15 @@ def export_summary(
 ) -> ExportResult:
     """Export a view already described by :func:`atlas.export.describe.summarise`.
 
-    See :func:`export_view` for the parameters.
+    See :func:`export_view` for the parameters. A summary described without its rows
+    (``rows=False``) makes maps only: a data export of it raises ValueError.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if size is not None and fmt not in DEFAULT_SIZES:
         raise ExportError(f"a size applies to png and pdf only, not to {fmt}")
+    if fmt in ("csv", "geojson") and not summary.has_rows:
+        raise ValueError(f"a {fmt} export writes the view's rows; describe it with rows=True")
     name = export_filename(summary, fmt, size)
     if fmt in DEFAULT_SIZES:
         content = render_static(layers, summary, size or DEFAULT_SIZES[fmt], fmt)
@@ -117,6 +120,6 @@ def export_view(
     ExportError
         For an unknown format or size, or a map that cannot be made self-contained.
     """
-    return export_summary(
-        layers, summarise(layers, view, title), fmt, size=size, allow_raw=allow_raw
-    )
+    # A page needs no row a store can count (a map in hexagons); data and HTML write them.
+    summary = summarise(layers, view, title, rows=fmt not in DEFAULT_SIZES)
+    return export_summary(layers, summary, fmt, size=size, allow_raw=allow_raw)

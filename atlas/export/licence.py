@@ -10,12 +10,17 @@ slides and briefing packs draw every row and credit the dataset as its terms ask
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from functools import partial
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from atlas.attribution import SOURCE_OF_LAYER
+from atlas.filters import DatasetLicence, IncidentFilter, apply_filter
+from loaders import AtlasLayers
 from loaders.curated import CURATED_DATASET
 
 ALLOW_RAW_EXPORT_ENV = "ATLAS_ALLOW_RAW_EXPORT"
@@ -63,13 +68,7 @@ def _is_ucdp(dataset: str, licence: str) -> bool:
 
 
 def _access_dates(rows: pd.DataFrame) -> str:
-    if ACCESS_DATE_COLUMN not in rows.columns:
-        return "access date not recorded"
-    days = pd.to_datetime(rows[ACCESS_DATE_COLUMN], errors="coerce").dropna()
-    if days.empty:
-        return "access date not recorded"
-    first, last = days.min().date().isoformat(), days.max().date().isoformat()
-    return f"accessed {first}" if first == last else f"accessed {first} to {last}"
+    return _access_words(_access_span(rows))
 
 
 def dataset_credits(
@@ -94,21 +93,170 @@ def dataset_credits(
     lines: list[str] = []
     for dataset in dict.fromkeys(datasets):
         mask = datasets == dataset
-        rows = incidents.loc[mask]
-        licence = "; ".join(dict.fromkeys(licences[mask])) or "licence not recorded"
-        if dataset == CURATED_DATASET:
-            lines.append(f"{SOURCE_OF_LAYER['curated']}; {licence}")
-        elif restricted[mask].any():
-            named = "acled" in licence.lower()
-            lines.append(
-                "Incidents: "
-                + ("" if named else "Armed Conflict Location & Event Data (ACLED), acleddata.com; ")
-                + licence
-                + ("" if "accessed" in licence.lower() else f"; {_access_dates(rows)}")
-                + f"; filters used: {'; '.join(filters)}; changes made: {changes}"
+        lines.append(
+            _credit_line(
+                dataset,
+                list(dict.fromkeys(licences[mask])),
+                bool(restricted[mask].any()),
+                partial(_access_dates, incidents.loc[mask]),
+                filters,
+                changes,
             )
-        elif _is_ucdp(dataset, licence):
-            lines.append(f"Incidents: {licence}; cite: {UCDP_CITATION}")
-        else:
-            lines.append(f"Incidents: {dataset or 'unnamed dataset'}, {licence}")
+        )
     return tuple(lines)
+
+
+def _credit_line(
+    dataset: str,
+    licences: list[str],
+    restricted: bool,
+    access_dates: Callable[[], str],
+    filters: Sequence[str],
+    changes: str,
+) -> str:
+    """The credit of one dataset: its ``licences`` in order of first appearance, whether
+    any of its rows is restricted, and its access dates in words (asked only when needed)."""
+    licence = "; ".join(licences) or "licence not recorded"
+    if dataset == CURATED_DATASET:
+        return f"{SOURCE_OF_LAYER['curated']}; {licence}"
+    if restricted:
+        named = "acled" in licence.lower()
+        return (
+            "Incidents: "
+            + ("" if named else "Armed Conflict Location & Event Data (ACLED), acleddata.com; ")
+            + licence
+            + ("" if "accessed" in licence.lower() else f"; {access_dates()}")
+            + f"; filters used: {'; '.join(filters)}; changes made: {changes}"
+        )
+    if _is_ucdp(dataset, licence):
+        return f"Incidents: {licence}; cite: {UCDP_CITATION}"
+    return f"Incidents: {dataset or 'unnamed dataset'}, {licence}"
+
+
+def _is_restricted(dataset: str, licence: str) -> bool:
+    """:func:`restricted_rows` of one row with ``dataset`` and ``licence``."""
+    return RESTRICTED_MARK in licence.lower() or RESTRICTED_MARK in dataset.lower()
+
+
+def _access_span(rows: pd.DataFrame) -> tuple[date, date] | None:
+    """The first and last access dates of ``rows`` (one dataset's), as
+    :func:`_access_dates` reads them; None when none is recorded."""
+    if ACCESS_DATE_COLUMN not in rows.columns:
+        return None
+    days = pd.to_datetime(rows[ACCESS_DATE_COLUMN], errors="coerce").dropna()
+    if days.empty:
+        return None
+    return days.min().date(), days.max().date()
+
+
+def _access_words(span: tuple[date, date] | None) -> str:
+    """:func:`_access_dates` of rows whose access dates span ``span``."""
+    if span is None:
+        return "access date not recorded"
+    first, last = span[0].isoformat(), span[1].isoformat()
+    return f"accessed {first}" if first == last else f"accessed {first} to {last}"
+
+
+def dataset_licences_of(incidents: gpd.GeoDataFrame) -> list[DatasetLicence]:
+    """The :class:`atlas.filters.DatasetLicence` of each dataset and licence among
+    ``incidents``, rows held in the process in the view's order: the held part of
+    :func:`view_dataset_licences` (rows numbered from ``-len(incidents)``)."""
+    if incidents.empty:
+        return []
+    datasets = _text(incidents, "dataset").to_numpy()
+    table = pd.DataFrame(
+        {
+            "dataset": datasets,
+            "licence": _text(incidents, "licence").to_numpy(),
+            "day": incidents["event_date"].to_numpy(),
+            "id": incidents["id"].to_numpy(),
+            "row": np.arange(len(incidents)) - len(incidents),
+        }
+    )
+    # Each dataset's access dates are read over all its rows at once, as _access_dates does.
+    dated = incidents[[ACCESS_DATE_COLUMN]] if ACCESS_DATE_COLUMN in incidents else None
+    spans = {
+        dataset: None if dated is None else _access_span(dated.loc[datasets == dataset])
+        for dataset in dict.fromkeys(datasets)
+    }
+    ordered = table.sort_values(["day", "id", "row"], kind="stable")
+    first = ordered.groupby(["dataset", "licence"], sort=False).agg(
+        day=("day", "first"), id=("id", "first"), row=("row", "first")
+    )
+    earliest = table.groupby(["dataset", "licence"], sort=False)["row"].min()
+    return [
+        DatasetLicence(
+            str(dataset),
+            str(licence),
+            pd.Timestamp(day).date(),
+            str(ident),
+            int(row),
+            int(earliest[(dataset, licence)]),
+            spans[dataset],
+        )
+        for (dataset, licence), day, ident, row in first.itertuples()
+    ]
+
+
+def view_dataset_licences(layers: AtlasLayers, chosen: IncidentFilter) -> list[DatasetLicence]:
+    """The :class:`atlas.filters.DatasetLicence` parts of the incidents ``chosen`` selects,
+    wherever they are kept: those held in the process read from their rows, those a store
+    keeps outside (``layers.imported``) grouped by it, so no row of theirs travels.
+    :func:`credits_of` of them is :func:`dataset_credits` of the view's rows."""
+    held = dataset_licences_of(apply_filter(layers.incidents, chosen))
+    if layers.imported is None:
+        return held
+    return held + layers.imported.dataset_licences(chosen)
+
+
+def credits_of(
+    parts: Sequence[DatasetLicence], filters: Sequence[str], changes: str
+) -> tuple[str, ...]:
+    """:func:`dataset_credits` of the incidents ``parts`` describe (from one store or
+    both, :func:`view_dataset_licences`), without their rows.
+
+    The rows of a view are by day then id when some are held and some fetched, and in the
+    order they come in when all come from one side (:func:`atlas.filters.in_order`): the
+    first appearance of a dataset or licence is read in that order.
+    """
+    merged: dict[tuple[str, str], DatasetLicence] = {}
+    for part in parts:
+        key = (part.dataset, part.licence)
+        before = merged.get(key)
+        merged[key] = part if before is None else _both(before, part)
+    if not merged:
+        return ()
+    sorted_together = any(p.row < 0 for p in parts) and any(p.row > 0 for p in parts)
+
+    def appearance(part: DatasetLicence) -> tuple[date, str, int] | tuple[int]:
+        return (part.day, part.id, part.row) if sorted_together else (part.earliest,)
+
+    ordered = sorted(merged.values(), key=appearance)
+    by_dataset: dict[str, list[DatasetLicence]] = {}
+    for part in ordered:
+        by_dataset.setdefault(part.dataset, []).append(part)
+    lines = []
+    for dataset, found in by_dataset.items():
+        spans = [p.accessed for p in found if p.accessed is not None]
+        span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+        lines.append(
+            _credit_line(
+                dataset,
+                [p.licence for p in found],
+                any(_is_restricted(p.dataset, p.licence) for p in found),
+                partial(_access_words, span),
+                filters,
+                changes,
+            )
+        )
+    return tuple(lines)
+
+
+def _both(one: DatasetLicence, other: DatasetLicence) -> DatasetLicence:
+    """One part for the incidents of two with the same dataset and licence."""
+    first = min(one, other, key=lambda p: (p.day, p.id, p.row))
+    spans = [s for s in (one.accessed, other.accessed) if s is not None]
+    return first._replace(
+        earliest=min(one.earliest, other.earliest),
+        accessed=(min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None,
+    )

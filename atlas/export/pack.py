@@ -145,7 +145,8 @@ def briefing_pack(
     layers
         Every layer.
     summaries
-        The views, in the order they are presented (:func:`atlas.export.describe.summarise`).
+        The views, in the order they are presented (:func:`atlas.export.describe.summarise`;
+        a pack draws maps only, so ``rows=False`` spares fetching what a store can count).
     generated
         The date printed on the cover (default: today).
     title

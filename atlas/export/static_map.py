@@ -410,7 +410,7 @@ def _draw_points(ax: Axes, spec: MapSpec, extent: Extent, k: float) -> None:
 
 
 def _draw_hexes(ax: Axes, spec: MapSpec, k: float) -> None:
-    cells = hex_cells(spec.incidents, spec.hex_resolution)
+    cells = spec.cells if spec.cells is not None else hex_cells(spec.incidents, spec.hex_resolution)
     if cells.empty:
         return
     cells = cells.to_crs(PROJECTED_CRS)
@@ -1057,7 +1057,9 @@ def draw_view(fig: Figure, layers: AtlasLayers, summary: ViewSummary, page: Page
     map_h_in = lay.map_rect[3] * page.height_in
     notes = view_notes(layers, summary)
     view = summary.view
-    spec = map_spec(layers.regions, view, summary.incidents, summary.deployments, notes)
+    spec = map_spec(
+        layers.regions, view, summary.incidents, summary.deployments, notes, totals=summary.totals
+    )
     extent = projected_extent(view, spec.extent).fitted(map_w_in / map_h_in)
     ax.set_facecolor(style.BASEMAP_BACKGROUND)
     _draw_basemap(ax, layers, spec, k)

@@ -183,3 +183,22 @@ def shared_page_store(tmp_path, monkeypatch, database, navigation_owns_pages):
         Path(__file__).parent / "fixtures" / "import" / "acled_current_dyadic.csv"
     )
     return database
+
+
+@pytest.fixture
+def rows_fetched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many incident rows each fetch from the shared database brought, with no view's
+    rows kept from before (every view is asked again)."""
+    from atlas.db import query
+
+    sizes: list[int] = []
+    original = query._rows
+
+    def counting(*args: object) -> object:
+        rows = original(*args)  # type: ignore[arg-type]
+        sizes.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(query, "_rows", counting)
+    monkeypatch.setattr(query.views, "get", lambda key: None)
+    return sizes

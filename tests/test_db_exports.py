@@ -70,23 +70,6 @@ def _no_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(query, "fetch_rows", refuse)
 
 
-def _counting_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many rows each fetch from the database brought (none kept from before)."""
-    from atlas.db import query
-
-    fetched: list[int] = []
-    original = query._rows
-
-    def counting(*args: object) -> object:
-        found = original(*args)  # type: ignore[arg-type]
-        fetched.append(len(found))
-        return found
-
-    monkeypatch.setattr(query.views, "get", lambda key: None)
-    monkeypatch.setattr(query, "_rows", counting)
-    return fetched
-
-
 def _pages_equal(
     stores: dict[str, AtlasLayers], view: ViewState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,10 +106,10 @@ def test_the_same_pdf_twice_is_the_same_file(stores):
     assert export_view(stores["postgis"], view, "pdf").content == first
 
 
-def test_a_page_in_points_still_fetches_its_rows_and_is_the_same(stores, monkeypatch):
+def test_a_page_in_points_still_fetches_its_rows_and_is_the_same(stores, rows_fetched):
     view = parse_query_string("agg=points&region=ML-7").view
     expected = export_view(stores["embedded"], view, "png").content
-    fetched = _counting_rows(monkeypatch)
+    fetched = rows_fetched
     assert summarise(stores["postgis"], view, rows=False).has_rows
     assert export_view(stores["postgis"], view, "png").content == expected
     assert fetched  # the view's rows were asked for

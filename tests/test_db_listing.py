@@ -52,24 +52,14 @@ def stores(
 
 
 @pytest.fixture
-def fetched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many rows each query for rows brought from the database (no view's answer kept
-    from before, so every question is asked)."""
+def fetched(rows_fetched: list[int]) -> list[int]:
+    """How many rows each query for rows brought from the database (no answer kept from
+    before, so every question is asked)."""
     from atlas.db import query
 
-    sizes: list[int] = []
-    original = query._rows
-
-    def counting(*args: object) -> object:
-        rows = original(*args)  # type: ignore[arg-type]
-        sizes.append(len(rows))
-        return rows
-
-    monkeypatch.setattr(query, "_rows", counting)
-    monkeypatch.setattr(query.views, "get", lambda key: None)
     query._timelines.cache_clear()
     query._totals.cache_clear()
-    return sizes
+    return rows_fetched
 
 
 def _listing(layers: AtlasLayers, view: ViewState, limit: int) -> tuple[Listing, pd.DataFrame]:

@@ -289,7 +289,7 @@ def test_a_map_in_hexagons_is_drawn_from_the_stores_counts_without_rows(stores, 
     assert credited, "the imported dataset's licence is credited on the map"
 
 
-def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monkeypatch):
+def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monkeypatch, request):
     # Few incidents here: hexagons from 20 on, so that zooming in asks for the box's rows.
     monkeypatch.setattr(aggregate, "POINTS_MAX", 10)
     monkeypatch.setattr(aggregate, "CLUSTERS_MAX", 20)
@@ -297,18 +297,7 @@ def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monk
     view = parse_query_string("").view
     box = Viewport(*ACROSS_THE_NIGER_BEND, zoom=9)
     expected = view_map(stores["embedded"], view, viewport=box)
-    from atlas.db import query
-
-    fetched: list[int] = []
-    original = query._rows
-
-    def counting(*args: object) -> object:
-        rows = original(*args)  # type: ignore[arg-type]
-        fetched.append(len(rows))
-        return rows
-
-    monkeypatch.setattr(query, "_rows", counting)
-    monkeypatch.setattr(query.views, "get", lambda key: None)
+    fetched = request.getfixturevalue("rows_fetched")  # from here on
     counted = view_map(stores["postgis"], view, viewport=box)
     every = len(stores["embedded"].incidents) - len(stores["postgis"].incidents)
     assert len(fetched) == 1
@@ -319,24 +308,14 @@ def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monk
     assert _hexagons_drawn(counted) == _hexagons_drawn(expected)
 
 
-def test_a_ringed_incident_on_a_map_in_hexagons_is_asked_for_alone(stores, monkeypatch):
-    from atlas.db import query
+def test_a_ringed_incident_on_a_map_in_hexagons_is_asked_for_alone(stores, request):
     from atlas.leaflet import FocusOn
 
     layers = stores["postgis"]
     view = parse_query_string("agg=hexes").view
     rows = view_layers(stores["embedded"], view)[2]
     ringed = str(rows.loc[rows["dataset"] != "curated", "id"].iloc[0])
-    fetched: list[int] = []
-    original = query._rows
-
-    def counting(*args: object) -> object:
-        found = original(*args)  # type: ignore[arg-type]
-        fetched.append(len(found))
-        return found
-
-    monkeypatch.setattr(query, "_rows", counting)
-    monkeypatch.setattr(query.views, "get", lambda key: None)
+    fetched = request.getfixturevalue("rows_fetched")  # from here on
     drawn = view_map(layers, view, highlight_id=ringed)
     assert fetched == [1]  # the ringed incident, not the view
     marks = [

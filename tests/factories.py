@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 from shapely.geometry import LineString, Point, Polygon, box
@@ -298,3 +299,24 @@ email = "admin@example.org"
 role = "admin"
 """
 """A roles file of three people: a viewer, an analyst restricted to Gao (ML-7), an admin."""
+
+
+Element = TypeVar("Element")
+
+
+def overlay_elements(drawn: Any, kind: type[Element]) -> list[Element]:
+    """The elements of ``kind`` among the overlays of a map (``atlas.mapping.LayeredMap``)."""
+    return [
+        child
+        for group in drawn.overlays
+        for child in group._children.values()
+        if isinstance(child, kind)
+    ]
+
+
+def legend_html_of(drawn: Any) -> str:
+    """The HTML of a map's legend, as its script receives it ("" without a legend)."""
+    from atlas.leaflet import Legend
+
+    legends = overlay_elements(drawn, Legend)
+    return str(json.loads(legends[0].options_json)["html"]) if legends else ""

@@ -22,12 +22,13 @@ from atlas.access import restricted_layers
 from atlas.aggregate import hex_cells
 from atlas.db import engine
 from atlas.filters import headline, on_map, view_incidents, view_totals
-from atlas.leaflet import HexCells, LayerCredits, Legend
+from atlas.leaflet import HexCells, LayerCredits
 from atlas.mapping import LayeredMap, view_layers, view_map
 from atlas.view import parse_query_string
 from atlas.viewport import Viewport
 from loaders import AtlasLayers
 from tests.conftest import PostgisForTests
+from tests.factories import legend_html_of, overlay_elements
 
 STORES = ("embedded", "postgis")
 
@@ -246,20 +247,10 @@ def test_totals_of_a_box_are_those_of_its_rows(stores, store):
 
 def _hexagons_drawn(drawn: LayeredMap) -> list[tuple[str, str]]:
     """(label, colour) of every hexagon the map's script draws, in order."""
-    for group in drawn.overlays:
-        for child in group._children.values():
-            if isinstance(child, HexCells):
-                data = json.loads(child.data_json)
-                return list(zip(data["label"], data["colour"], strict=True))
+    for cells in overlay_elements(drawn, HexCells):
+        data = json.loads(cells.data_json)
+        return list(zip(data["label"], data["colour"], strict=True))
     return []
-
-
-def _legend_of(drawn: LayeredMap) -> str:
-    for group in drawn.overlays:
-        for child in group._children.values():
-            if isinstance(child, Legend):
-                return str(json.loads(child.options_json)["html"])
-    return ""
 
 
 def test_a_map_in_hexagons_is_drawn_from_the_stores_counts_without_rows(stores, monkeypatch):
@@ -278,15 +269,11 @@ def test_a_map_in_hexagons_is_drawn_from_the_stores_counts_without_rows(stores, 
     monkeypatch.setattr(query.views, "get", forgotten)
 
     assert _hexagons_drawn(counted) == _hexagons_drawn(expected) != []
-    assert _legend_of(counted) == _legend_of(expected)
-    assert "Incidents per hexagon" in _legend_of(counted)
-    credited = [
-        child
-        for group in counted.overlays
-        for child in group._children.values()
-        if isinstance(child, LayerCredits)
-    ]
-    assert credited, "the imported dataset's licence is credited on the map"
+    assert legend_html_of(counted) == legend_html_of(expected)
+    assert "Incidents per hexagon" in legend_html_of(counted)
+    assert overlay_elements(counted, LayerCredits), (
+        "the imported dataset's licence is credited on the map"
+    )
 
 
 def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monkeypatch, request):
@@ -302,8 +289,8 @@ def test_zoomed_in_the_map_fetches_only_the_box_and_counts_the_rest(stores, monk
     every = len(stores["embedded"].incidents) - len(stores["postgis"].incidents)
     assert len(fetched) == 1
     assert 0 < fetched[0] < every / 2  # the box's imported rows only
-    legend = _legend_of(counted)
-    assert legend == _legend_of(expected)
+    legend = legend_html_of(counted)
+    assert legend == legend_html_of(expected)
     assert "outside this part of the map" in legend
     assert _hexagons_drawn(counted) == _hexagons_drawn(expected)
 
@@ -318,10 +305,4 @@ def test_a_ringed_incident_on_a_map_in_hexagons_is_asked_for_alone(stores, reque
     fetched = request.getfixturevalue("rows_fetched")  # from here on
     drawn = view_map(layers, view, highlight_id=ringed)
     assert fetched == [1]  # the ringed incident, not the view
-    marks = [
-        child
-        for group in drawn.overlays
-        for child in group._children.values()
-        if isinstance(child, FocusOn)
-    ]
-    assert len(marks) == 1
+    assert len(overlay_elements(drawn, FocusOn)) == 1

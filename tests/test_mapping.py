@@ -14,11 +14,11 @@ from atlas import mapping, style
 from atlas.escape import escape_html
 from atlas.export.describe import summarise
 from atlas.export.static_map import draw_view, export_style, new_figure, page_size
-from atlas.leaflet import PANES, Legend
+from atlas.leaflet import PANES
 from atlas.mapping import build_map, legend_html, popup_html
 from atlas.mapspec import LegendEntry, LegendSection, Symbol
 from atlas.view import ViewState
-from tests.factories import incident_row, small_layers
+from tests.factories import incident_row, legend_html_of, small_layers
 
 HOSTILE = "<img src=x onerror=alert(1)> `backtick` ${alert(1)} </script><script>alert(2)</script>"
 
@@ -287,21 +287,13 @@ def test_the_held_incidents_texts_are_escaped_once_for_every_view(tmp_path, monk
     assert held not in mapping._ESCAPED  # let go with the layers
 
 
-def _legend_text(drawn: mapping.LayeredMap) -> str:
-    for group in drawn.overlays:
-        for child in group._children.values():
-            if isinstance(child, Legend):
-                return str(json.loads(child.options_json)["html"])
-    return ""
-
-
 def test_the_deployments_map_speaks_of_incidents_only_near_a_chosen_place(layers):
     view = ViewState()
     bases = layers.deployments
-    alone = _legend_text(
+    alone = legend_html_of(
         mapping.deployment_map(layers, view, bases, layers.incidents.iloc[0:0], None)
     )
     assert "Deployments" in alone
     assert "Incidents" not in alone
     near = mapping.deployment_map(layers, view, bases, layers.incidents, (12.65, -8.0, 50_000))
-    assert "Incidents by event type" in _legend_text(near)
+    assert "Incidents by event type" in legend_html_of(near)

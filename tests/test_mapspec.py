@@ -7,7 +7,6 @@ stack the map's parts in the spec's order.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import replace
@@ -46,7 +45,7 @@ from atlas.view import ViewState
 from atlas.viewport import Viewport
 from loaders import AtlasLayers
 from loaders.vocabulary import COUNTRY_ONLY
-from tests.factories import incident_row, small_layers
+from tests.factories import incident_row, legend_html_of, overlay_elements, small_layers
 
 LONG_NAME = "Coordination des Mouvements de l'Azawad et alliés du Nord (une très longue mission)"
 
@@ -109,15 +108,9 @@ class _LegendText(HTMLParser):
 
 def _live_legend(layers: AtlasLayers, view: ViewState) -> list[str]:
     drawn = view_map(layers, view)
-    legends = [
-        child
-        for group in drawn.overlays
-        for child in group._children.values()
-        if isinstance(child, Legend)
-    ]
-    assert len(legends) == 1
+    assert len(overlay_elements(drawn, Legend)) == 1
     parser = _LegendText()
-    parser.feed(json.loads(legends[0].options_json)["html"])
+    parser.feed(legend_html_of(drawn))
     return [" ".join(text.split()) for text in parser.texts]
 
 
